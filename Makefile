@@ -33,8 +33,8 @@ $(NATIVE_LIB): src/native/CMakeLists.txt $(wildcard src/native/include/*.h src/n
 build: native
 	$(DOTNET) build Api.sln -c Release $(DOTNET_FLAGS)
 
-test: build test-python
-	$(DOTNET) test Api.sln -c Release --no-build $(DOTNET_FLAGS) --logger "console;verbosity=minimal"
+test: build
+	tools/run-tests.sh
 
 test-python: deps
 	/usr/bin/python3 -m unittest discover -s weights -p 'test_*.py'
