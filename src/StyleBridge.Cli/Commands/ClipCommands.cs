@@ -1,8 +1,155 @@
 using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using StyleBridge.Models.Clip;
+using StyleBridge.Torch;
+using StyleBridge.Torch.Serialization;
 
 namespace StyleBridge.Cli.Commands;
 
 internal static class ClipCommands
 {
-    public static Command Create() => new("clip", "CLIP tokenizer and encoders");
+    public static Command Create() => new("clip", "CLIP tokenizer and encoders")
+    {
+        Tokenize(),
+        Encode(),
+    };
+
+    /// <summary><c>stylebridge clip tokenize --vocab FILE TEXT...</c>: one JSON array of ids per text.</summary>
+    private static Command Tokenize()
+    {
+        var vocab = new Option<FileInfo>("--vocab") { Description = "bpe_simple_vocab_16e6.txt.gz (or an uncompressed copy)", Required = true };
+        var contextLength = new Option<int>("--context-length") { Description = "ids per text", DefaultValueFactory = _ => ClipTokenizer.ContextLength };
+        var truncate = new Option<bool>("--truncate") { Description = "cut long texts to the context length (ending in <|endoftext|>) instead of failing" };
+        var noFtfy = new Option<bool>("--no-ftfy") { Description = "skip the ftfy text fixes" };
+        var texts = new Argument<string[]>("text") { Description = "texts to tokenize", Arity = ArgumentArity.OneOrMore };
+        var command = new Command("tokenize", "Print CLIP token ids as JSON lines") { vocab, contextLength, truncate, noFtfy, texts };
+        command.SetAction(result =>
+        {
+            var tokenizer = ClipTokenizer.FromOpenAiVocab(result.GetValue(vocab)!.FullName, fixText: !result.GetValue(noFtfy));
+            int length = result.GetValue(contextLength);
+            bool cut = result.GetValue(truncate);
+            foreach (string text in result.GetValue(texts)!)
+            {
+                try
+                {
+                    Console.Out.WriteLine(JsonSerializer.Serialize(tokenizer.Tokenize(text, length, cut)));
+                }
+                catch (ClipTokenizerException e)
+                {
+                    Console.Error.WriteLine($"error: {e.Message} (use --truncate to cut it)");
+                    return 1;
+                }
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// <c>stylebridge clip encode --weights FILE [--config FILE] --inputs IN.safetensors --out OUT.safetensors</c>:
+    /// <c>text_ids</c> (int64 [N, 77]) and/or <c>images</c> (float32 [M, 3, R, R], normalised) in;
+    /// <c>text_features</c>, <c>image_features</c> (not normalised) and, with both, the logits out.
+    /// </summary>
+    private static Command Encode()
+    {
+        var weights = new Option<FileInfo>("--weights") { Description = "CLIP weights: OpenAI TorchScript .pt, torch.save state dict, or safetensors (OpenAI or Hugging Face names)", Required = true };
+        var config = new Option<FileInfo?>("--config") { Description = "JSON with constructor arguments overriding what shapes imply (e.g. transformer_heads)" };
+        var inputs = new Option<FileInfo>("--inputs") { Description = "safetensors with text_ids and/or images", Required = true };
+        var output = new Option<FileInfo>("--out") { Description = "safetensors to write", Required = true };
+        var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
+        var dtype = new Option<string>("--dtype") { Description = "float32, or on CUDA float16 / bfloat16", DefaultValueFactory = _ => "float32" };
+        var batchSize = new Option<int>("--batch-size") { Description = "items per forward pass", DefaultValueFactory = _ => 64 };
+        var command = new Command("encode", "Encode token ids and images with CLIP") { weights, config, inputs, output, device, dtype, batchSize };
+        command.SetAction(result =>
+        {
+            try
+            {
+                var target = Device.Parse(result.GetValue(device)!);
+                var precision = ParseDtype(result.GetValue(dtype)!);
+                int batch = result.GetValue(batchSize);
+                if (batch <= 0)
+                    throw new ArgumentException("--batch-size must be positive");
+                var configFile = result.GetValue(config);
+                Func<ClipConfig, ClipConfig>? configure = configFile is null ? null : c => c.WithJsonFile(configFile.FullName);
+                RunEncode(result.GetValue(weights)!.FullName, configure, result.GetValue(inputs)!.FullName, result.GetValue(output)!.FullName,
+                    target, precision, batch);
+                return 0;
+            }
+            catch (Exception e) when (e is ArgumentException or FormatException or IOException or WeightFormatException
+                                          or StyleBridge.Torch.NN.StateDictMismatchException or NotSupportedException or TorchException)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    private static ScalarType ParseDtype(string text) => text.ToLowerInvariant() switch
+    {
+        "float32" or "fp32" => ScalarType.Float32,
+        "float16" or "fp16" or "half" => ScalarType.Float16,
+        "bfloat16" or "bf16" => ScalarType.BFloat16,
+        _ => throw new FormatException($"'{text}' is not a dtype (float32, float16, bfloat16)"),
+    };
+
+    private static void RunEncode(string weightsPath, Func<ClipConfig, ClipConfig>? configure, string inputsPath, string outputPath,
+        Device device, ScalarType dtype, int batch)
+    {
+        using var model = ClipLoader.Load(weightsPath, configure, device.IsCuda ? device : null, dtype);
+        using var inputs = SafeTensors.Load(inputsPath);
+        inputs.TryGet("text_ids", out var ids);
+        inputs.TryGet("images", out var images);
+        if (ids is null && images is null)
+            throw new ArgumentException($"{inputsPath} holds neither 'text_ids' nor 'images'");
+
+        using var scope = TensorScope.Begin();
+        using var inference = Torch.Torch.InferenceMode();
+        var results = new List<KeyValuePair<string, Tensor>>();
+        Tensor? textFeatures = null, imageFeatures = null;
+        if (ids is not null)
+        {
+            textFeatures = InBatches(ids, batch, chunk => model.EncodeText(chunk.To(device)));
+            results.Add(new("text_features", textFeatures));
+        }
+
+        if (images is not null)
+        {
+            if (images.Dtype != ScalarType.Float32)
+                throw new ArgumentException($"'images' must be float32, got {images.Dtype}");
+            imageFeatures = InBatches(images, batch, chunk => model.EncodeImage(chunk.To(device)));
+            results.Add(new("image_features", imageFeatures));
+        }
+
+        if (textFeatures is not null && imageFeatures is not null)
+        {
+            var logits = model.Logits(imageFeatures, textFeatures);
+            results.Add(new("logits_per_image", logits.PerImage));
+            results.Add(new("logits_per_text", logits.PerText));
+        }
+
+        var metadata = new Dictionary<string, string>
+        {
+            ["weights"] = Path.GetFileName(weightsPath),
+            ["config"] = model.Config.ToJson(),
+            ["dtype"] = dtype.ToString(),
+            ["device"] = device.ToString(),
+        };
+        SafeTensors.Save(outputPath, results.Select(kv => new KeyValuePair<string, Tensor>(kv.Key, kv.Value.Float().Cpu())), metadata);
+        foreach (var (name, tensor) in results)
+            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name} [{string.Join(", ", tensor.Shape)}]"));
+    }
+
+    private static Tensor InBatches(Tensor input, int batch, Func<Tensor, Tensor> encode)
+    {
+        long n = input.Size(0);
+        if (n <= batch)
+            return encode(input);
+        var parts = new List<Tensor>();
+        for (long start = 0; start < n; start += batch)
+            parts.Add(encode(input.Narrow(0, start, Math.Min(batch, n - start))));
+        return Torch.Torch.Cat(parts, 0);
+    }
 }

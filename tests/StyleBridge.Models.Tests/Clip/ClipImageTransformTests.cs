@@ -1,0 +1,152 @@
+using StyleBridge.Models.Clip;
+using StyleBridge.Torch;
+
+namespace StyleBridge.Models.Tests;
+
+/// <summary>The differentiable path for generator output.</summary>
+public sealed class ClipImageTransformTests
+{
+    [Theory]
+    [InlineData(64, 224)]
+    [InlineData(256, 224)]
+    [InlineData(64, 32)]
+    public void StyleClipPoolEqualsUpsampleThenAveragePool(int size, int resolution)
+    {
+        using var scope = TensorScope.Begin();
+        using var gen = new Generator(7);
+        var x = Torch.Torch.Rand([2, 3, size, size], gen).Mul_(2).Sub_(1);
+        var ours = ClipImageTransform.StyleClip(resolution).Apply(x);
+
+        // StyleCLIP's modules, literally: Upsample(scale_factor=7) (nearest), AvgPool2d(kernel_size=size // 32) for 224
+        int kernel = 7 * size / resolution;
+        var upsampled = Functional.Interpolate(x, (7L * size, 7L * size), InterpolationMode.Nearest);
+        var reference = Functional.AvgPool2d(upsampled, kernel);
+
+        Assert.Equal([2, 3, resolution, resolution], ours.Shape);
+        Assert.True(ClipGolden.MaxAbsDiff(ours, reference) <= 2e-6, $"max |Δ| {ClipGolden.MaxAbsDiff(ours, reference):E2}");
+    }
+
+    [Fact]
+    public void StyleClipPoolRejectsSizesThatMissTheResolution()
+    {
+        using var scope = TensorScope.Begin();
+        var x = Torch.Torch.Zeros([1, 3, 1000, 1000]);
+        Assert.Throws<ArgumentException>(() => ClipImageTransform.StyleClip().Apply(x)); // 7000 / 31 pools to 225
+    }
+
+    [Fact]
+    public void AreaAveragesTheCoveredPixels()
+    {
+        using var scope = TensorScope.Begin();
+        using var gen = new Generator(3);
+        const int size = 12, resolution = 5;
+        var x = Torch.Torch.Rand([1, 3, size, size], gen);
+        var ours = new ClipImageTransform(resolution, ClipResizeMode.Area, ClipInputNormalization.None).Apply(x).ToArray<float>();
+        var pixels = x.ToArray<float>();
+
+        // output i averages input [floor(i·in/out), ceil((i+1)·in/out)) on each axis
+        double maxDiff = 0;
+        for (int c = 0; c < 3; c++)
+            for (int i = 0; i < resolution; i++)
+                for (int j = 0; j < resolution; j++)
+                {
+                    int y0 = i * size / resolution, y1 = ((i + 1) * size + resolution - 1) / resolution;
+                    int x0 = j * size / resolution, x1 = ((j + 1) * size + resolution - 1) / resolution;
+                    double sum = 0;
+                    for (int y = y0; y < y1; y++)
+                        for (int xx = x0; xx < x1; xx++)
+                            sum += pixels[(c * size + y) * size + xx];
+                    double expected = sum / ((y1 - y0) * (x1 - x0));
+                    maxDiff = Math.Max(maxDiff, Math.Abs(expected - ours[(c * resolution + i) * resolution + j]));
+                }
+
+        Assert.True(maxDiff <= 1e-6, $"max |Δ| {maxDiff:E2}");
+    }
+
+    [Fact]
+    public void AreaWithAnIntermediateSizeResizesTwice()
+    {
+        using var scope = TensorScope.Begin();
+        using var gen = new Generator(5);
+        var x = Torch.Torch.Rand([1, 3, 64, 64], gen);
+        var chained = new ClipImageTransform(28, ClipResizeMode.Area, ClipInputNormalization.None) { AreaIntermediateSize = 32 }.Apply(x);
+        var expected = Functional.AdaptiveAvgPool2d(Functional.AdaptiveAvgPool2d(x, (32, 32)), (28, 28));
+        Assert.True(chained.Equal(expected));
+    }
+
+    [Fact]
+    public void NormalisationsFollowTheReferenceArithmetic()
+    {
+        using var scope = TensorScope.Begin();
+        float[] values = [-1f, -0.25f, 0.6f, 1f];
+        var x = Tensor.FromArray(values.SelectMany(v => Enumerable.Repeat(v, 3 * 4)).ToArray(), 4, 3, 2, 2);
+        var single = new ClipImageTransform(2, ClipResizeMode.Area, ClipInputNormalization.MeanStd).Apply(x).ToArray<float>();
+        var twice = Clip2LatentOfficial(2).Apply(x).ToArray<float>();
+        var raw = new ClipImageTransform(2, ClipResizeMode.Area, ClipInputNormalization.None).Apply(x).ToArray<float>();
+
+        for (int n = 0; n < values.Length; n++)
+            for (int c = 0; c < 3; c++)
+                for (int p = 0; p < 4; p++)
+                {
+                    int i = (n * 3 + c) * 4 + p;
+                    float u = values[n] * 0.5f + 0.5f;
+                    float once = (u - ClipPreprocessor.Mean[c]) / ClipPreprocessor.Std[c];
+                    float again = (Math.Clamp(once, 0f, 1f) - ClipPreprocessor.Mean[c]) / ClipPreprocessor.Std[c];
+                    Assert.Equal(once, single[i], 6);
+                    Assert.Equal(again, twice[i], 6);
+                    Assert.Equal(values[n], raw[i]);
+                }
+    }
+
+    [Fact]
+    public void BicubicCropsTheCentreOfTheShorterSideResize()
+    {
+        using var scope = TensorScope.Begin();
+        using var gen = new Generator(11);
+        var square = Torch.Torch.Rand([1, 3, 16, 16], gen);
+        var none = new ClipImageTransform(16, ClipResizeMode.Bicubic, ClipInputNormalization.None);
+        Assert.True(none.Apply(square).Equal(square)); // nothing to resize or crop
+
+        var wide = Torch.Torch.Rand([1, 3, 16, 24], gen);
+        var cropped = none.Apply(wide);
+        Assert.Equal([1, 3, 16, 16], cropped.Shape);
+        Assert.True(cropped.Equal(wide.Narrow(3, 4, 16)));
+
+        var large = Torch.Torch.Rand([2, 3, 48, 64], gen);
+        var expected = Functional.Interpolate(large, (16, 21), InterpolationMode.Bicubic, alignCorners: false, antialias: true).Narrow(3, 2, 16);
+        Assert.True(none.Apply(large).Equal(expected));
+    }
+
+    [Theory]
+    [InlineData(ClipResizeMode.Area, ClipInputNormalization.MeanStd)]
+    [InlineData(ClipResizeMode.StyleClipPool, ClipInputNormalization.None)]
+    [InlineData(ClipResizeMode.Bicubic, ClipInputNormalization.DoubleMeanStdWithClamp)]
+    public void GradientsReachEveryPixel(ClipResizeMode resize, ClipInputNormalization normalization)
+    {
+        using var scope = TensorScope.Begin();
+        using var gen = new Generator(1);
+        var x = Torch.Torch.Rand([1, 3, 64, 64], gen).Mul_(0.2).RequiresGrad_();
+        var y = new ClipImageTransform(32, resize, normalization).Apply(x);
+        y.Sum().Backward();
+        var grad = x.Grad;
+        Assert.NotNull(grad);
+        Assert.Equal(x.Shape, grad!.Shape);
+        Assert.True(grad.Abs().Gt(0).All().Item<bool>(), "some input pixel got no gradient");
+    }
+
+    [Fact]
+    public void TransformedGeneratorOutputRunsThroughTheModel()
+    {
+        var set = ClipGolden.ModelSets()[0];
+        using var model = ClipLoader.Load(set.StatePath, c => c.WithJsonFile(set.ConfigPath));
+        using var scope = TensorScope.Begin();
+        using var gen = new Generator(2);
+        var x = Torch.Torch.Rand([2, 3, 2 * model.Config.ImageResolution, 2 * model.Config.ImageResolution], gen).Mul_(2).Sub_(1).RequiresGrad_();
+        var features = model.EncodeImage(ClipImageTransform.StyleClip(model.Config.ImageResolution).Apply(x));
+        Assert.Equal([2, model.Config.EmbedDim], features.Shape);
+        features.Square().Sum().Backward();
+        Assert.NotNull(x.Grad);
+    }
+
+    private static ClipImageTransform Clip2LatentOfficial(int resolution) => ClipImageTransform.Clip2Latent(official: true, resolution);
+}
