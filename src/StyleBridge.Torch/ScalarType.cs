@@ -43,3 +43,13 @@ public static class ScalarTypeExtensions
         throw new NotSupportedException($"no tensor element type for {typeof(T).Name}");
     }
 }
+
+/// <summary>How a 4-D tensor's elements are laid out in memory (PyTorch's torch.memory_format).</summary>
+public enum MemoryFormat
+{
+    /// <summary>NCHW strides.</summary>
+    Contiguous = 0,
+
+    /// <summary>NHWC strides for an NCHW-shaped tensor.</summary>
+    ChannelsLast = 1,
+}

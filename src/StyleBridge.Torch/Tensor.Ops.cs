@@ -98,6 +98,12 @@ public sealed partial class Tensor
         return Wrap(r);
     }
 
+    public Tensor LeakyRelu_(double negativeSlope = 0.01)
+    {
+        Status.Check(NativeMethods.sb_leaky_relu_(Handle, negativeSlope));
+        return this;
+    }
+
     public Tensor Gelu(bool tanhApproximation = false)
     {
         Status.Check(NativeMethods.sb_gelu(Handle, tanhApproximation ? (byte)1 : (byte)0, out IntPtr r));

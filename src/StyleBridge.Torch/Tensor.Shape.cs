@@ -140,6 +140,16 @@ public sealed partial class Tensor
         return Split(sizes.ToArray(), dim);
     }
 
+    /// <summary>
+    /// A dense copy in the given memory format (this tensor itself, as a new handle, when it already is). Shape and
+    /// indexing are unchanged; only the strides differ. Channels-last makes some CPU convolutions much faster.
+    /// </summary>
+    public Tensor Contiguous(MemoryFormat format)
+    {
+        Status.Check(NativeMethods.sb_contiguous_format(Handle, (int)format, out IntPtr r));
+        return Wrap(r);
+    }
+
     // ---- conversions ----
     private Tensor ToNative(int dtype, int deviceType, int deviceIndex, bool copy)
     {

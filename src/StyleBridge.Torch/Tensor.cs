@@ -190,6 +190,13 @@ public sealed partial class Tensor : IDisposable
         }
     }
 
+    /// <summary>Whether the strides are the dense ones of <paramref name="format"/>.</summary>
+    public bool IsContiguousIn(MemoryFormat format)
+    {
+        Status.Check(NativeMethods.sb_tensor_is_contiguous_format(Handle, (int)format, out int c));
+        return c != 0;
+    }
+
     public bool RequiresGrad
     {
         get

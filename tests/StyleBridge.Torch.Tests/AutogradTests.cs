@@ -67,10 +67,10 @@ public class AutogradTests
     public void DetachNoGradAndUnusedInputs()
     {
         using var scope = TensorScope.Begin();
-        var x = Torch.Ones([3]).RequiresGrad_();
-        var unused = Torch.Ones([2]).RequiresGrad_();
+        var x = LibTorch.Ones([3]).RequiresGrad_();
+        var unused = LibTorch.Ones([2]).RequiresGrad_();
         Assert.False(x.Detach().RequiresGrad);
-        using (Torch.NoGrad())
+        using (LibTorch.NoGrad())
             Assert.False((x * 2).RequiresGrad);
         var grads = Autograd.Grad([(x * 3).Sum()], [x, unused]);
         Assert.Equal(new float[] { 3, 3, 3 }, grads[0]!.ToArray<float>());

@@ -28,9 +28,9 @@ public class CudaOpsTests
         using var scope = TensorScope.Begin();
         var cuda = Device.Cuda(0);
         using var gen = new Generator(3);
-        var x = Torch.Randn([2, 8, 16, 16], gen);
-        var w = Torch.Randn([4, 8, 3, 3], gen);
-        var m = Torch.Randn([64, 32], gen);
+        var x = LibTorch.Randn([2, 8, 16, 16], gen);
+        var w = LibTorch.Randn([4, 8, 3, 3], gen);
+        var m = LibTorch.Randn([64, 32], gen);
         var cpuConv = Functional.Conv2d(x, w, null, 1, 1);
         var gpuConv = Functional.Conv2d(x.To(cuda), w.To(cuda), null, 1, 1);
         Assert.Equal(cuda, gpuConv.Device);
@@ -43,15 +43,15 @@ public class CudaOpsTests
         var (allocated, reserved, _) = Cuda.MemoryStats();
         Assert.True(allocated > 0 && reserved >= allocated);
         using var g = new Generator(1, cuda);
-        Assert.Equal(cuda, Torch.Randn([4], g).Device);
+        Assert.Equal(cuda, LibTorch.Randn([4], g).Device);
     }
 
     [CudaFact]
     public void CudaOutOfMemoryIsATypedException()
     {
         using var scope = TensorScope.Begin();
-        Assert.Throws<TorchOutOfMemoryException>(() => Torch.Empty([1L << 40], device: Device.Cuda(0)));
+        Assert.Throws<TorchOutOfMemoryException>(() => LibTorch.Empty([1L << 40], device: Device.Cuda(0)));
         Cuda.EmptyCache();
-        Assert.Equal(4, Torch.Ones([4], device: Device.Cuda(0)).Numel);
+        Assert.Equal(4, LibTorch.Ones([4], device: Device.Cuda(0)).Numel);
     }
 }

@@ -16,7 +16,7 @@ public class MemoryTests
         for (int i = 0; i < iterations; i++)
         {
             using var scope = TensorScope.Begin();
-            var a = Torch.Ones([64, 64]);
+            var a = LibTorch.Ones([64, 64]);
             var b = (a * 2).Add(1).Matmul(a);
             _ = b.Sum().Item<float>();
         }
@@ -65,6 +65,6 @@ public class MemoryTests
     private static void Leak(int count)
     {
         for (int i = 0; i < count; i++)
-            _ = Torch.Ones([1024]);
+            _ = LibTorch.Ones([1024]);
     }
 }

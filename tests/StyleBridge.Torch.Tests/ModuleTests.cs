@@ -10,8 +10,8 @@ public class ModuleTests
         {
             Fc = RegisterModule("fc", new Linear(3, 2));
             Norm = RegisterModule("ln", new LayerNorm(2));
-            RegisterBuffer("kernel", Torch.Ones([2, 2]));
-            RegisterBuffer("scratch", Torch.Zeros([1]), persistent: false);
+            RegisterBuffer("kernel", LibTorch.Ones([2, 2]));
+            RegisterBuffer("scratch", LibTorch.Zeros([1]), persistent: false);
         }
 
         public Linear Fc { get; }
@@ -22,7 +22,7 @@ public class ModuleTests
     {
         public Net()
         {
-            Scale = RegisterParameter("scale", Torch.Ones([1]));
+            Scale = RegisterParameter("scale", LibTorch.Ones([1]));
             Blocks = RegisterModule("blocks", new ModuleList<Block>([new Block(), new Block()]));
         }
 
@@ -49,20 +49,20 @@ public class ModuleTests
         using var scope = TensorScope.Begin();
         var source = net.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value.Clone());
         source.Remove("blocks.1.ln.bias");
-        source["blocks.0.fc.weight"] = Torch.Zeros([3, 3]);
-        source["extra.thing"] = Torch.Zeros([1]);
+        source["blocks.0.fc.weight"] = LibTorch.Zeros([3, 3]);
+        source["extra.thing"] = LibTorch.Zeros([1]);
         var e = Assert.Throws<StateDictMismatchException>(() => net.LoadStateDict(source));
         Assert.Equal(["blocks.1.ln.bias"], e.MissingKeys);
         Assert.Equal(["extra.thing"], e.UnexpectedKeys);
         Assert.Single(e.ShapeMismatches);
         Assert.Contains("blocks.0.fc.weight", e.Message);
 
-        source["blocks.0.fc.weight"] = Torch.Full([2, 3], 0.5);
+        source["blocks.0.fc.weight"] = LibTorch.Full([2, 3], 0.5);
         var result = net.LoadStateDict(source, strict: false);
         Assert.Equal(["blocks.1.ln.bias"], result.MissingKeys);
         Assert.Equal(new float[] { 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f }, net.Blocks[0].Fc.Weight.ToArray<float>());
         source.Remove("extra.thing");
-        source["blocks.1.ln.bias"] = Torch.Full([2], 3);
+        source["blocks.1.ln.bias"] = LibTorch.Full([2], 3);
         net.LoadStateDict(source);
         Assert.Equal(new float[] { 3, 3 }, net.Blocks[1].Norm.Bias.ToArray<float>());
     }

@@ -47,10 +47,10 @@ public class OpsTests
     public void CreationAndShapeOps()
     {
         using var scope = TensorScope.Begin();
-        Assert.Equal(new long[] { 0, 1, 2, 3, 4 }, Torch.Arange(5).ToArray<long>());
-        Assert.Equal(new float[] { 0, 0.25f, 0.5f, 0.75f, 1 }, Torch.Linspace(0, 1, 5).ToArray<float>());
-        Assert.Equal(new float[] { 7, 7 }, Torch.Full([2], 7).ToArray<float>());
-        var x = Torch.Arange(24, ScalarType.Float32).View(2, 3, 4);
+        Assert.Equal(new long[] { 0, 1, 2, 3, 4 }, LibTorch.Arange(5).ToArray<long>());
+        Assert.Equal(new float[] { 0, 0.25f, 0.5f, 0.75f, 1 }, LibTorch.Linspace(0, 1, 5).ToArray<float>());
+        Assert.Equal(new float[] { 7, 7 }, LibTorch.Full([2], 7).ToArray<float>());
+        var x = LibTorch.Arange(24, ScalarType.Float32).View(2, 3, 4);
         Assert.Equal(new long[] { 4, 2, 3 }, x.Permute(2, 0, 1).Shape);
         Assert.Equal(new long[] { 6, 4 }, x.Flatten(0, 1).Shape);
         Assert.Equal(new long[] { 2, 12 }, x.Flatten(1).Shape);
@@ -61,21 +61,21 @@ public class OpsTests
         Assert.Equal(new long[] { 2, 3, 2 }, chunks[1].Shape);
         var parts = x.Split([1, 2], dim: 1);
         Assert.Equal(new long[] { 2, 2, 4 }, parts[1].Shape);
-        var cat = Torch.Cat(parts, 1);
+        var cat = LibTorch.Cat(parts, 1);
         Assert.True(cat.Equal(x));
-        Assert.Equal(new long[] { 2, 2, 3, 4 }, Torch.Stack([x, x], 1).Shape);
+        Assert.Equal(new long[] { 2, 2, 3, 4 }, LibTorch.Stack([x, x], 1).Shape);
         var idx = Tensor.FromArray(new long[] { 2, 0 });
         Assert.Equal(new float[] { 8, 9, 10, 11, 0, 1, 2, 3 }, x.Select(0, 0).IndexSelect(0, idx).ToArray<float>());
         var gathered = x.Select(0, 0).Gather(1, Tensor.FromArray(new long[] { 3, 0, 1 }, 3, 1));
         Assert.Equal(new float[] { 3, 4, 9 }, gathered.ToArray<float>());
-        var padded = Functional.Pad(Torch.Ones([1, 1, 2, 2]), [1, 0, 0, 1], value: 5);
+        var padded = Functional.Pad(LibTorch.Ones([1, 1, 2, 2]), [1, 0, 0, 1], value: 5);
         Assert.Equal(new long[] { 1, 1, 3, 3 }, padded.Shape);
         Assert.Equal(new float[] { 5, 1, 1, 5, 1, 1, 5, 5, 5 }, padded.ToArray<float>());
-        var strided = Torch.Arange(10, ScalarType.Float32).AsStrided([2, 3], [1, 3], 1);
+        var strided = LibTorch.Arange(10, ScalarType.Float32).AsStrided([2, 3], [1, 3], 1);
         Assert.Equal(new float[] { 1, 4, 7, 2, 5, 8 }, strided.Contiguous().ToArray<float>());
         var asBytes = Tensor.FromArray(new float[] { 1 }).ViewAs(ScalarType.UInt8);
         Assert.Equal(BitConverter.GetBytes(1f), asBytes.ToArray<byte>());
-        Assert.Equal(new float[] { 0, 1, 0, 0 }, Torch.Ones([2, 2]).Triu(1).ToArray<float>());
+        Assert.Equal(new float[] { 0, 1, 0, 0 }, LibTorch.Ones([2, 2]).Triu(1).ToArray<float>());
     }
 
     [Fact]
@@ -107,13 +107,13 @@ public class OpsTests
     {
         using var scope = TensorScope.Begin();
         using var gen = new Generator(7);
-        var x = Torch.Randn([2, 3, 8, 8], gen);
-        var w = Torch.Randn([4, 3, 3, 3], gen);
-        var bias = Torch.Randn([4], gen);
-        var wt = Torch.Randn([3, 2, 3, 3], gen);
-        var m = Torch.Randn([5, 6], gen);
-        var n = Torch.Randn([6, 7], gen);
-        var v = Torch.Randn([5, 6], gen);
+        var x = LibTorch.Randn([2, 3, 8, 8], gen);
+        var w = LibTorch.Randn([4, 3, 3, 3], gen);
+        var bias = LibTorch.Randn([4], gen);
+        var wt = LibTorch.Randn([3, 2, 3, 3], gen);
+        var m = LibTorch.Randn([5, 6], gen);
+        var n = LibTorch.Randn([6, 7], gen);
+        var v = LibTorch.Randn([5, 6], gen);
         string script = PythonTorch.Prelude + $"""
 x = {PythonTorch.Literal(x)}
 w = {PythonTorch.Literal(w)}
@@ -187,7 +187,7 @@ put('group_norm', F.group_norm(x, 3, None, None, 1e-5))
         TensorAssert.Close(py["norm"], m.Norm(2, [1]), tol, "norm");
         TensorAssert.Close(py["cos"], Functional.CosineSimilarity(m, v, 1), tol, "cosine_similarity");
         TensorAssert.Close(py["lerp"], m.Lerp(v, 0.3), tol, "lerp");
-        TensorAssert.Close(py["where"], Torch.Where(m.Gt(0), m, v), tol, "where");
+        TensorAssert.Close(py["where"], LibTorch.Where(m.Gt(0), m, v), tol, "where");
         TensorAssert.Close(py["logsumexp"], m.LogSumExp(1), tol, "logsumexp");
         TensorAssert.Close(py["bilinear"], Functional.Interpolate(x, (5, 11), InterpolationMode.Bilinear, alignCorners: false), tol, "bilinear");
         TensorAssert.Close(py["bicubic_aa"], Functional.Interpolate(x, (5, 3), InterpolationMode.Bicubic, alignCorners: false, antialias: true), tol, "bicubic antialias");
@@ -196,12 +196,39 @@ put('group_norm', F.group_norm(x, 3, None, None, 1e-5))
         TensorAssert.Close(py["area"], Functional.Interpolate(x, (3, 5), InterpolationMode.Area), tol, "area");
         TensorAssert.Close(py["avgpool"], Functional.AvgPool2d(x, 2), tol, "avg_pool2d");
         TensorAssert.Close(py["adaptive"], Functional.AdaptiveAvgPool2d(x, (3, 3)), tol, "adaptive_avg_pool2d");
-        TensorAssert.Close(py["einsum"], Torch.Einsum("ij,jk->ik", m, n), tol, "einsum");
+        TensorAssert.Close(py["einsum"], LibTorch.Einsum("ij,jk->ik", m, n), tol, "einsum");
         TensorAssert.Close(py["bmm"], x.Reshape(6, 8, 8).Bmm(x.Reshape(6, 8, 8)), tol, "bmm");
         TensorAssert.Close(py["reflect"], Functional.Pad(x, [1, 2, 2, 1], PaddingMode.Reflect), 0, "reflect pad");
         TensorAssert.Close(py["replicate"], Functional.Pad(x, [1, 2, 2, 1], PaddingMode.Replicate), 0, "replicate pad");
         TensorAssert.Close(py["circular"], Functional.Pad(x, [1, 2, 2, 1], PaddingMode.Circular), 0, "circular pad");
         TensorAssert.Close(py["cumsum"], m.Cumsum(1), tol, "cumsum");
         TensorAssert.Close(py["group_norm"], Functional.GroupNorm(x, 3), tol, "group_norm");
+    }
+}
+
+public class MemoryFormatTests
+{
+    [Fact]
+    public void ChannelsLastKeepsValuesAndChangesStrides()
+    {
+        using var scope = TensorScope.Begin();
+        var x = LibTorch.Arange(2 * 3 * 4 * 5, ScalarType.Float32).View(2, 3, 4, 5);
+        var cl = x.Contiguous(MemoryFormat.ChannelsLast);
+        Assert.Equal(new long[] { 60, 1, 15, 3 }, cl.Strides);
+        Assert.True(cl.IsContiguousIn(MemoryFormat.ChannelsLast));
+        Assert.False(cl.IsContiguous);
+        Assert.True(cl.Equal(x));
+        Assert.True(cl.Contiguous(MemoryFormat.Contiguous).IsContiguous);
+        var w = LibTorch.Ones([2, 3, 3, 3]);
+        Assert.True(Functional.Conv2d(cl, w, null, 1, 1).AllClose(Functional.Conv2d(x, w, null, 1, 1), 1e-5, 1e-4));
+    }
+
+    [Fact]
+    public void InPlaceLeakyRelu()
+    {
+        using var scope = TensorScope.Begin();
+        var x = Tensor.FromArray(new float[] { -2, 0, 3 });
+        Assert.Same(x, x.LeakyRelu_(0.5));
+        Assert.Equal(new float[] { -1, 0, 3 }, x.ToArray<float>());
     }
 }

@@ -54,7 +54,7 @@ for name, cls in (('adam', torch.optim.Adam), ('adamw', torch.optim.AdamW)):
         using var ema = new Ema(net, decay: 0.5);
         using var scope = TensorScope.Begin();
         var start = net.Weight.Detach().Clone();
-        using (Torch.NoGrad())
+        using (LibTorch.NoGrad())
             net.Weight.Add_(2.0);
         ema.Update();
         ema.CopyTo(shadow);

@@ -10,12 +10,12 @@ public class RandomTests
     {
         using var scope = TensorScope.Begin();
         using var gen = new Generator(1234);
-        var randn = Torch.Randn([3, 5], gen);
-        var rand = Torch.Rand([7], gen);
-        var randint = Torch.Randint(0, 100, [6], gen);
-        var randn64 = Torch.Randn([4], gen, ScalarType.Float64);
-        Torch.ManualSeed(42);
-        var global = Torch.Randn([17]);
+        var randn = LibTorch.Randn([3, 5], gen);
+        var rand = LibTorch.Rand([7], gen);
+        var randint = LibTorch.Randint(0, 100, [6], gen);
+        var randn64 = LibTorch.Randn([4], gen, ScalarType.Float64);
+        LibTorch.ManualSeed(42);
+        var global = LibTorch.Randn([17]);
         var py = PythonTorch.RunForArrays(PythonTorch.Prelude + """
 g = torch.Generator().manual_seed(1234)
 put('randn', torch.randn(3, 5, generator=g))
@@ -37,10 +37,10 @@ put('global', torch.randn(17))
     {
         using var scope = TensorScope.Begin();
         using var gen = new Generator(5);
-        var a = Torch.Randn([10], gen);
+        var a = LibTorch.Randn([10], gen);
         gen.ManualSeed(5);
-        var b = Torch.Randn([10], gen);
+        var b = LibTorch.Randn([10], gen);
         Assert.True(a.Equal(b));
-        Assert.False(a.Equal(Torch.Randn([10], gen)));
+        Assert.False(a.Equal(LibTorch.Randn([10], gen)));
     }
 }

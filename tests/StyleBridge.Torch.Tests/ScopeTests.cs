@@ -13,7 +13,7 @@ public class ScopeTests
         {
             using (var scope = TensorScope.Begin())
             {
-                var a = Torch.Ones([3]);
+                var a = LibTorch.Ones([3]);
                 var b = a * 2;
                 inner = (b + 1).MoveToOuterScope();
                 Assert.Equal(2, scope.Count);
@@ -60,10 +60,10 @@ public class ScopeTests
         try
         {
             long before = TorchDiagnostics.LiveTensors;
-            Assert.Throws<InvalidOperationException>(() => Torch.Ones([2]));
+            Assert.Throws<InvalidOperationException>(() => LibTorch.Ones([2]));
             Assert.Equal(before, TorchDiagnostics.LiveTensors);
             using var scope = TensorScope.Begin();
-            Assert.Equal(2, Torch.Ones([2]).Numel);
+            Assert.Equal(2, LibTorch.Ones([2]).Numel);
         }
         finally
         {
@@ -74,29 +74,29 @@ public class ScopeTests
     [Fact]
     public void GradModeGuardsRestoreAndAreThreadBound()
     {
-        Assert.True(Torch.IsGradEnabled);
-        using (Torch.NoGrad())
+        Assert.True(LibTorch.IsGradEnabled);
+        using (LibTorch.NoGrad())
         {
-            Assert.False(Torch.IsGradEnabled);
-            using (Torch.EnableGrad())
-                Assert.True(Torch.IsGradEnabled);
-            Assert.False(Torch.IsGradEnabled);
+            Assert.False(LibTorch.IsGradEnabled);
+            using (LibTorch.EnableGrad())
+                Assert.True(LibTorch.IsGradEnabled);
+            Assert.False(LibTorch.IsGradEnabled);
         }
 
-        Assert.True(Torch.IsGradEnabled);
-        var guard = Torch.NoGrad();
+        Assert.True(LibTorch.IsGradEnabled);
+        var guard = LibTorch.NoGrad();
         Exception? seen = null;
         var thread = new Thread(() => seen = Record.Exception(() => guard.Dispose()));
         thread.Start();
         thread.Join();
         Assert.IsType<InvalidOperationException>(seen);
         guard.Dispose();
-        Assert.True(Torch.IsGradEnabled);
+        Assert.True(LibTorch.IsGradEnabled);
 
         using var scope = TensorScope.Begin();
-        using (Torch.InferenceMode())
-            Assert.True(Torch.Ones([1]).IsInference);
-        Assert.False(Torch.Ones([1]).IsInference);
+        using (LibTorch.InferenceMode())
+            Assert.True(LibTorch.Ones([1]).IsInference);
+        Assert.False(LibTorch.Ones([1]).IsInference);
     }
 }
 

@@ -106,7 +106,7 @@ internal static class ClipCommands
             throw new ArgumentException($"{inputsPath} holds neither 'text_ids' nor 'images'");
 
         using var scope = TensorScope.Begin();
-        using var inference = Torch.Torch.InferenceMode();
+        using var inference = LibTorch.InferenceMode();
         var results = new List<KeyValuePair<string, Tensor>>();
         Tensor? textFeatures = null, imageFeatures = null;
         if (ids is not null)
@@ -150,6 +150,6 @@ internal static class ClipCommands
         var parts = new List<Tensor>();
         for (long start = 0; start < n; start += batch)
             parts.Add(encode(input.Narrow(0, start, Math.Min(batch, n - start))));
-        return Torch.Torch.Cat(parts, 0);
+        return LibTorch.Cat(parts, 0);
     }
 }

@@ -115,7 +115,7 @@ public static partial class ClipHuggingFaceNames
             {
                 if (parts.Any(p => p is null))
                     throw new ArgumentException($"incomplete attention projections for '{target}': q, k and v are all needed", nameof(huggingFace));
-                result.Add(target, Torch.Torch.Cat(parts.Select(p => p!).ToArray(), 0).DetachFromScope());
+                result.Add(target, LibTorch.Cat(parts.Select(p => p!).ToArray(), 0).DetachFromScope());
             }
 
             return result;

@@ -18,11 +18,11 @@ public sealed class ClipModel : Module
         config.Validate();
         Config = config;
 
-        using (Torch.Torch.NoGrad())
+        using (LibTorch.NoGrad())
         {
-            PositionalEmbedding = RegisterParameter("positional_embedding", Torch.Torch.Empty([config.ContextLength, config.TransformerWidth]));
-            TextProjection = RegisterParameter("text_projection", Torch.Torch.Empty([config.TransformerWidth, config.EmbedDim]));
-            LogitScale = RegisterParameter("logit_scale", Torch.Torch.Scalar(Math.Log(1 / 0.07)));
+            PositionalEmbedding = RegisterParameter("positional_embedding", LibTorch.Empty([config.ContextLength, config.TransformerWidth]));
+            TextProjection = RegisterParameter("text_projection", LibTorch.Empty([config.TransformerWidth, config.EmbedDim]));
+            LogitScale = RegisterParameter("logit_scale", LibTorch.Scalar(Math.Log(1 / 0.07)));
         }
 
         Visual = RegisterModule("visual", new VisionTransformer(config.ImageResolution, config.VisionPatchSize, config.VisionWidth,
@@ -51,7 +51,7 @@ public sealed class ClipModel : Module
     public void InitializeParameters(Generator? generator = null)
     {
         using var scope = TensorScope.Begin();
-        using var noGrad = Torch.Torch.NoGrad();
+        using var noGrad = LibTorch.NoGrad();
         TokenEmbedding.Weight.Normal_(0, 0.02, generator);
         PositionalEmbedding.Normal_(0, 0.01, generator);
         LogitScale.Fill_(Math.Log(1 / 0.07));
@@ -86,7 +86,7 @@ public sealed class ClipModel : Module
             throw new ArgumentException($"on the CPU CLIP computes in float32 (asked for {dtype})", nameof(dtype));
 
         using var scope = TensorScope.Begin();
-        using var noGrad = Torch.Torch.NoGrad();
+        using var noGrad = LibTorch.NoGrad();
         foreach (var (_, module) in NamedModules())
         {
             // own tensors only: dotted names belong to children, which the loop visits themselves

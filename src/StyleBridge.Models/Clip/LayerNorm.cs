@@ -15,8 +15,8 @@ public sealed class LayerNorm : Module
     {
         normalizedShape = [width];
         Eps = eps;
-        Weight = RegisterParameter("weight", Torch.Torch.Ones([width]));
-        Bias = RegisterParameter("bias", Torch.Torch.Zeros([width]));
+        Weight = RegisterParameter("weight", LibTorch.Ones([width]));
+        Bias = RegisterParameter("bias", LibTorch.Zeros([width]));
     }
 
     public double Eps { get; }

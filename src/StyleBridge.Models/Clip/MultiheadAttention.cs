@@ -17,10 +17,10 @@ public sealed class MultiheadAttention : Module
             throw new ArgumentException($"{heads} heads do not divide width {width}", nameof(heads));
         Width = width;
         Heads = heads;
-        InProjWeight = RegisterParameter("in_proj_weight", Torch.Torch.Empty([3 * width, width]));
-        InProjBias = RegisterParameter("in_proj_bias", Torch.Torch.Zeros([3 * width]));
+        InProjWeight = RegisterParameter("in_proj_weight", LibTorch.Empty([3 * width, width]));
+        InProjBias = RegisterParameter("in_proj_bias", LibTorch.Zeros([3 * width]));
         OutProj = RegisterModule("out_proj", new Linear(width, width));
-        using (Torch.Torch.NoGrad())
+        using (LibTorch.NoGrad())
         {
             // PyTorch's reset: xavier_uniform on the packed weight, zero biases
             double bound = Math.Sqrt(6.0 / (width + 3 * width));

@@ -18,7 +18,7 @@ public sealed class Transformer : Module
         if (causal)
         {
             using var scope = TensorScope.Begin();
-            var mask = Torch.Torch.Full([contextLength, contextLength], double.NegativeInfinity).Triu(1);
+            var mask = LibTorch.Full([contextLength, contextLength], double.NegativeInfinity).Triu(1);
             AttnMask = RegisterBuffer("attn_mask", mask, persistent: false);
         }
     }

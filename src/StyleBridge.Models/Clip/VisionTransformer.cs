@@ -15,11 +15,11 @@ public sealed class VisionTransformer : Module
         PatchSize = patchSize;
         int grid = inputResolution / patchSize;
         double scale = Math.Pow(width, -0.5);
-        using (Torch.Torch.NoGrad())
+        using (LibTorch.NoGrad())
         {
-            ClassEmbedding = RegisterParameter("class_embedding", Torch.Torch.Randn([width]).Mul_(scale));
-            PositionalEmbedding = RegisterParameter("positional_embedding", Torch.Torch.Randn([grid * grid + 1, width]).Mul_(scale));
-            Proj = RegisterParameter("proj", Torch.Torch.Randn([width, outputDim]).Mul_(scale));
+            ClassEmbedding = RegisterParameter("class_embedding", LibTorch.Randn([width]).Mul_(scale));
+            PositionalEmbedding = RegisterParameter("positional_embedding", LibTorch.Randn([grid * grid + 1, width]).Mul_(scale));
+            Proj = RegisterParameter("proj", LibTorch.Randn([width, outputDim]).Mul_(scale));
         }
 
         Conv1 = RegisterModule("conv1", new Conv2d(3, width, patchSize, stride: patchSize, bias: false));
@@ -56,7 +56,7 @@ public sealed class VisionTransformer : Module
         capture?.Record("visual_patch_embeds", patches);
 
         var cls = ClassEmbedding.View(1, 1, width).Expand(n, 1, width);
-        var tokens = Torch.Torch.Cat([cls, patches], 1).Add_(PositionalEmbedding);
+        var tokens = LibTorch.Cat([cls, patches], 1).Add_(PositionalEmbedding);
         capture?.Record("visual_embeds_pre_ln", tokens);
 
         var h = LnPre.Forward(tokens);

@@ -8,9 +8,9 @@ public sealed class Linear : Module
 {
     public Linear(long inFeatures, long outFeatures, bool bias = true)
     {
-        Weight = RegisterParameter("weight", Torch.Empty([outFeatures, inFeatures]));
-        Bias = bias ? RegisterParameter("bias", Torch.Empty([outFeatures])) : null;
-        using (Torch.NoGrad())
+        Weight = RegisterParameter("weight", LibTorch.Empty([outFeatures, inFeatures]));
+        Bias = bias ? RegisterParameter("bias", LibTorch.Empty([outFeatures])) : null;
+        using (LibTorch.NoGrad())
         {
             // PyTorch's default: kaiming_uniform(a=√5) = U(±1/√in) for the weight, U(±1/√in) for the bias.
             double bound = 1 / Math.Sqrt(inFeatures);
@@ -34,8 +34,8 @@ public sealed class LayerNorm : Module
     {
         normalizedShape = [dim];
         Eps = eps;
-        Weight = RegisterParameter("weight", Torch.Ones([dim]));
-        Bias = RegisterParameter("bias", Torch.Zeros([dim]));
+        Weight = RegisterParameter("weight", LibTorch.Ones([dim]));
+        Bias = RegisterParameter("bias", LibTorch.Zeros([dim]));
     }
 
     public double Eps { get; }
@@ -49,8 +49,8 @@ public sealed class Embedding : Module
 {
     public Embedding(long count, long dim)
     {
-        Weight = RegisterParameter("weight", Torch.Empty([count, dim]));
-        using (Torch.NoGrad())
+        Weight = RegisterParameter("weight", LibTorch.Empty([count, dim]));
+        using (LibTorch.NoGrad())
             Weight.Normal_();
     }
 
@@ -65,9 +65,9 @@ public sealed class Conv2d : Module
     {
         Stride = stride;
         Padding = padding;
-        Weight = RegisterParameter("weight", Torch.Empty([outChannels, inChannels, kernelSize, kernelSize]));
-        Bias = bias ? RegisterParameter("bias", Torch.Empty([outChannels])) : null;
-        using (Torch.NoGrad())
+        Weight = RegisterParameter("weight", LibTorch.Empty([outChannels, inChannels, kernelSize, kernelSize]));
+        Bias = bias ? RegisterParameter("bias", LibTorch.Empty([outChannels])) : null;
+        using (LibTorch.NoGrad())
         {
             double bound = 1 / Math.Sqrt(inChannels * kernelSize * kernelSize);
             Weight.Uniform_(-bound, bound);

@@ -126,7 +126,7 @@ public abstract class Module : IDisposable
         if (mismatched.Count > 0 || (strict && (missing.Count > 0 || unexpected.Count > 0)))
             throw new StateDictMismatchException(missing, unexpected, mismatched);
 
-        using (Torch.NoGrad())
+        using (LibTorch.NoGrad())
         {
             foreach (var (name, target) in own)
                 if (source.TryGetValue(name, out var value))
@@ -159,7 +159,7 @@ public abstract class Module : IDisposable
     public Module To(Device? device = null, ScalarType? dtype = null)
     {
         using var scope = TensorScope.Begin();
-        using (Torch.NoGrad())
+        using (LibTorch.NoGrad())
         {
             foreach (var (_, t) in NamedParameters().Concat(NamedBuffers()))
             {

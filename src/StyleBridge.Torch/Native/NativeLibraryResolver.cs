@@ -85,7 +85,7 @@ internal static class NativeLibraryResolver
                 $"{path} implements sbtorch ABI {version}, but StyleBridge.Torch expects {ExpectedAbiVersion}; rebuild with `make native`");
     }
 
-    internal const int ExpectedAbiVersion = 1;
+    internal const int ExpectedAbiVersion = 2;
 
     private static void Record(string line)
     {

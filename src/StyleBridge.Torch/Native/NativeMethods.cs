@@ -35,6 +35,8 @@ internal static partial class NativeMethods
     [LibraryImport(Lib)] internal static partial int sb_tensor_dtype(TensorHandle t, out int dtype);
     [LibraryImport(Lib)] internal static partial int sb_tensor_device(TensorHandle t, out int type, out int index);
     [LibraryImport(Lib)] internal static partial int sb_tensor_is_contiguous(TensorHandle t, out int contiguous);
+    [LibraryImport(Lib)] internal static partial int sb_tensor_is_contiguous_format(TensorHandle t, int format, out int contiguous);
+    [LibraryImport(Lib)] internal static partial int sb_contiguous_format(TensorHandle t, int format, out IntPtr result);
     [LibraryImport(Lib)] internal static partial int sb_tensor_requires_grad(TensorHandle t, out int requiresGrad);
     [LibraryImport(Lib)] internal static partial int sb_tensor_set_data(TensorHandle t, TensorHandle src);
 
@@ -73,6 +75,7 @@ internal static partial class NativeMethods
     [LibraryImport(Lib)] internal static partial int sb_lerp(TensorHandle a, TensorHandle b, IntPtr weight, double weightScalar, out IntPtr result);
     [LibraryImport(Lib)] internal static partial int sb_masked_fill(TensorHandle a, TensorHandle mask, double value, out IntPtr result);
     [LibraryImport(Lib)] internal static partial int sb_leaky_relu(TensorHandle a, double slope, out IntPtr result);
+    [LibraryImport(Lib)] internal static partial int sb_leaky_relu_(TensorHandle a, double slope);
     [LibraryImport(Lib)] internal static partial int sb_gelu(TensorHandle a, byte tanhApprox, out IntPtr result);
     [LibraryImport(Lib)] internal static partial int sb_fill_(TensorHandle a, double value);
     [LibraryImport(Lib)] internal static partial int sb_copy_(TensorHandle dst, TensorHandle src);

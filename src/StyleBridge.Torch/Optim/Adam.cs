@@ -41,7 +41,7 @@ public class Adam : IDisposable
     public void Step()
     {
         using var scope = TensorScope.Begin();
-        using var noGrad = Torch.NoGrad();
+        using var noGrad = LibTorch.NoGrad();
         var (beta1, beta2) = Betas;
         foreach (var s in states)
         {
@@ -103,7 +103,7 @@ public sealed class Ema : IDisposable
         if (decay is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(decay));
         Decay = decay;
         using var scope = TensorScope.Begin();
-        using var noGrad = Torch.NoGrad();
+        using var noGrad = LibTorch.NoGrad();
         pairs = source.StateDict().Select(kv => (kv.Value, kv.Value.Detach().Clone().DetachFromScope())).ToList();
     }
 
@@ -113,7 +113,7 @@ public sealed class Ema : IDisposable
 
     public void Update()
     {
-        using var noGrad = Torch.NoGrad();
+        using var noGrad = LibTorch.NoGrad();
         foreach (var (source, shadow) in pairs)
         {
             if (source.Dtype.IsFloatingPoint())
@@ -126,7 +126,7 @@ public sealed class Ema : IDisposable
     /// <summary>Copies the averaged values into a module of the same architecture (e.g. the inference copy).</summary>
     public void CopyTo(NN.Module target)
     {
-        using var noGrad = Torch.NoGrad();
+        using var noGrad = LibTorch.NoGrad();
         var targets = target.StateDict();
         if (targets.Count != pairs.Count)
             throw new ArgumentException("target module has a different state dict", nameof(target));

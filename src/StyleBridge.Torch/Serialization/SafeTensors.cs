@@ -28,7 +28,7 @@ public static class SafeTensors
                     continue;
                 if (entry.ByteLength == 0)
                 {
-                    result.Add(entry.Name, TorchCheckpoint.Owned(Torch.Zeros(entry.Shape.ToArray(), entry.Dtype)));
+                    result.Add(entry.Name, TorchCheckpoint.Owned(LibTorch.Zeros(entry.Shape.ToArray(), entry.Dtype)));
                     continue;
                 }
                 mapped ??= Tensor.MapFile(path);

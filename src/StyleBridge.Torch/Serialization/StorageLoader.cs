@@ -66,7 +66,7 @@ internal sealed class StorageLoader : IDisposable
 
         Tensor storage;
         if (bytes == 0)
-            storage = Torch.Zeros([0], s.Dtype);
+            storage = LibTorch.Zeros([0], s.Dtype);
         else if (entry.Method == ZipEntry.Stored)
             storage = MapStored(entry, s.Dtype, bytes);
         else

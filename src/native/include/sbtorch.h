@@ -24,7 +24,7 @@
 extern "C" {
 #endif
 
-#define SB_ABI_VERSION 1
+#define SB_ABI_VERSION 2
 
 enum sb_status {
   SB_OK = 0,
@@ -73,6 +73,9 @@ SB_API int32_t sb_tensor_storage_offset(sb_tensor t, int64_t* offset);
 SB_API int32_t sb_tensor_dtype(sb_tensor t, int32_t* dtype);
 SB_API int32_t sb_tensor_device(sb_tensor t, int32_t* type, int32_t* index);
 SB_API int32_t sb_tensor_is_contiguous(sb_tensor t, int32_t* contiguous);
+// memory format: 0 contiguous (NCHW), 1 channels-last (NHWC strides, 4-D only)
+SB_API int32_t sb_tensor_is_contiguous_format(sb_tensor t, int32_t format, int32_t* contiguous);
+SB_API int32_t sb_contiguous_format(sb_tensor t, int32_t format, sb_tensor* out);
 SB_API int32_t sb_tensor_requires_grad(sb_tensor t, int32_t* requires_grad);
 SB_API int32_t sb_tensor_nbytes(sb_tensor t, int64_t* nbytes);
 // Replaces t's data (storage, dtype, device) with src's, keeping the handle: Module.to() swaps parameters this way.
@@ -121,6 +124,7 @@ SB_API int32_t sb_where(sb_tensor cond, sb_tensor a, sb_tensor b, sb_tensor* out
 SB_API int32_t sb_lerp(sb_tensor a, sb_tensor b, sb_tensor weight, double weight_scalar, sb_tensor* out);
 SB_API int32_t sb_masked_fill(sb_tensor a, sb_tensor mask, double value, sb_tensor* out);
 SB_API int32_t sb_leaky_relu(sb_tensor a, double slope, sb_tensor* out);
+SB_API int32_t sb_leaky_relu_(sb_tensor a, double slope);
 SB_API int32_t sb_gelu(sb_tensor a, uint8_t tanh_approx, sb_tensor* out);
 SB_API int32_t sb_fill_(sb_tensor a, double value);
 SB_API int32_t sb_copy_(sb_tensor dst, sb_tensor src);

@@ -149,6 +149,10 @@ int32_t sb_leaky_relu(sb_tensor a, double slope, sb_tensor* out) {
   return guard("leaky_relu", [&] { put(out, at::leaky_relu(T(a), slope)); });
 }
 
+int32_t sb_leaky_relu_(sb_tensor a, double slope) {
+  return guard("leaky_relu_", [&] { at::leaky_relu_(T(a), slope); });
+}
+
 int32_t sb_gelu(sb_tensor a, uint8_t tanh_approx, sb_tensor* out) {
   return guard("gelu", [&] { put(out, at::gelu(T(a), tanh_approx ? "tanh" : "none")); });
 }

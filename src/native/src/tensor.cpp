@@ -63,6 +63,24 @@ int32_t sb_tensor_is_contiguous(sb_tensor t, int32_t* contiguous) {
   return guard("tensor_is_contiguous", [&] { *contiguous = T(t).is_contiguous() ? 1 : 0; });
 }
 
+namespace {
+at::MemoryFormat memory_format(int32_t code) {
+  switch (code) {
+    case 0: return at::MemoryFormat::Contiguous;
+    case 1: return at::MemoryFormat::ChannelsLast;
+    default: throw sb::ArgumentError("unknown memory format " + std::to_string(code));
+  }
+}
+}  // namespace
+
+int32_t sb_tensor_is_contiguous_format(sb_tensor t, int32_t format, int32_t* contiguous) {
+  return guard("tensor_is_contiguous", [&] { *contiguous = T(t).is_contiguous(memory_format(format)) ? 1 : 0; });
+}
+
+int32_t sb_contiguous_format(sb_tensor t, int32_t format, sb_tensor* out) {
+  return guard("contiguous", [&] { put(out, T(t).contiguous(memory_format(format))); });
+}
+
 int32_t sb_tensor_requires_grad(sb_tensor t, int32_t* requires_grad) {
   return guard("tensor_requires_grad", [&] { *requires_grad = T(t).requires_grad() ? 1 : 0; });
 }

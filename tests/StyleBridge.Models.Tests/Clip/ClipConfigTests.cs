@@ -73,7 +73,7 @@ public sealed class ClipConfigTests
         using var scope = TensorScope.Begin();
         var stateDict = ShapeOnly(ReferenceLayout(config));
         foreach (string extra in ClipLoader.IgnoredKeys)
-            stateDict[extra] = Torch.Torch.Scalar(0, ScalarType.Int64);
+            stateDict[extra] = LibTorch.Scalar(0, ScalarType.Int64);
         Assert.Equal(config, ClipConfig.FromStateDict(stateDict));
     }
 
@@ -102,7 +102,7 @@ public sealed class ClipConfigTests
     /// <summary>Zero-stride views with the given shapes: shape inference reads nothing else.</summary>
     private static Dictionary<string, Tensor> ShapeOnly(IEnumerable<(string Name, long[] Shape)> layout)
     {
-        var one = Torch.Torch.Zeros([1]);
+        var one = LibTorch.Zeros([1]);
         return layout.ToDictionary(
             t => t.Name,
             t => t.Shape.Length == 0 ? one.View() : one.View(Enumerable.Repeat(1L, t.Shape.Length).ToArray()).Expand(t.Shape));

@@ -49,7 +49,7 @@ public sealed class ClipGoldenModelTests(ITestOutputHelper output)
         using var model = ClipLoader.Load(Path.Combine(ClipGolden.Folder, container), c => c.WithJsonFile(set.ConfigPath));
         using var capture = new ClipActivations();
 
-        using (Torch.Torch.InferenceMode())
+        using (LibTorch.InferenceMode())
         {
             var imageFeatures = model.EncodeImage(io["images"], capture);
             var textFeatures = model.EncodeText(io["text_ids"], capture);
@@ -111,7 +111,7 @@ public sealed class ClipGoldenModelTests(ITestOutputHelper output)
         {
             using var scope = TensorScope.Begin();
             using var viaLibtorch = new StateDict();
-            foreach (var (tensorName, tensor) in Torch.Torch.JitLoadNamedTensors(container))
+            foreach (var (tensorName, tensor) in LibTorch.JitLoadNamedTensors(container))
                 viaLibtorch.Add(tensorName, tensor.DetachFromScope());
             AssertSameTensors(reference, viaLibtorch, container + " (torch::jit::load)");
         }
@@ -158,7 +158,7 @@ public sealed class ClipGoldenModelTests(ITestOutputHelper output)
         using var scope = TensorScope.Begin();
         using var io = SafeTensors.Load(set.IoPath);
         using var model = ClipLoader.Load(set.StatePath, c => c.WithJsonFile(set.ConfigPath));
-        using var inference = Torch.Torch.InferenceMode();
+        using var inference = LibTorch.InferenceMode();
         var full = model.EncodeText(io["text_ids"]);
         var trimmed = model.EncodeText(io["text_ids"], trimPadding: true);
         double diff = ClipGolden.MaxAbsDiff(full, trimmed);

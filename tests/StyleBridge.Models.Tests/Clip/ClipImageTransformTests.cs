@@ -14,7 +14,7 @@ public sealed class ClipImageTransformTests
     {
         using var scope = TensorScope.Begin();
         using var gen = new Generator(7);
-        var x = Torch.Torch.Rand([2, 3, size, size], gen).Mul_(2).Sub_(1);
+        var x = LibTorch.Rand([2, 3, size, size], gen).Mul_(2).Sub_(1);
         var ours = ClipImageTransform.StyleClip(resolution).Apply(x);
 
         // StyleCLIP's modules, literally: Upsample(scale_factor=7) (nearest), AvgPool2d(kernel_size=size // 32) for 224
@@ -30,7 +30,7 @@ public sealed class ClipImageTransformTests
     public void StyleClipPoolRejectsSizesThatMissTheResolution()
     {
         using var scope = TensorScope.Begin();
-        var x = Torch.Torch.Zeros([1, 3, 1000, 1000]);
+        var x = LibTorch.Zeros([1, 3, 1000, 1000]);
         Assert.Throws<ArgumentException>(() => ClipImageTransform.StyleClip().Apply(x)); // 7000 / 31 pools to 225
     }
 
@@ -40,7 +40,7 @@ public sealed class ClipImageTransformTests
         using var scope = TensorScope.Begin();
         using var gen = new Generator(3);
         const int size = 12, resolution = 5;
-        var x = Torch.Torch.Rand([1, 3, size, size], gen);
+        var x = LibTorch.Rand([1, 3, size, size], gen);
         var ours = new ClipImageTransform(resolution, ClipResizeMode.Area, ClipInputNormalization.None).Apply(x).ToArray<float>();
         var pixels = x.ToArray<float>();
 
@@ -68,7 +68,7 @@ public sealed class ClipImageTransformTests
     {
         using var scope = TensorScope.Begin();
         using var gen = new Generator(5);
-        var x = Torch.Torch.Rand([1, 3, 64, 64], gen);
+        var x = LibTorch.Rand([1, 3, 64, 64], gen);
         var chained = new ClipImageTransform(28, ClipResizeMode.Area, ClipInputNormalization.None) { AreaIntermediateSize = 32 }.Apply(x);
         var expected = Functional.AdaptiveAvgPool2d(Functional.AdaptiveAvgPool2d(x, (32, 32)), (28, 28));
         Assert.True(chained.Equal(expected));
@@ -103,16 +103,16 @@ public sealed class ClipImageTransformTests
     {
         using var scope = TensorScope.Begin();
         using var gen = new Generator(11);
-        var square = Torch.Torch.Rand([1, 3, 16, 16], gen);
+        var square = LibTorch.Rand([1, 3, 16, 16], gen);
         var none = new ClipImageTransform(16, ClipResizeMode.Bicubic, ClipInputNormalization.None);
         Assert.True(none.Apply(square).Equal(square)); // nothing to resize or crop
 
-        var wide = Torch.Torch.Rand([1, 3, 16, 24], gen);
+        var wide = LibTorch.Rand([1, 3, 16, 24], gen);
         var cropped = none.Apply(wide);
         Assert.Equal([1, 3, 16, 16], cropped.Shape);
         Assert.True(cropped.Equal(wide.Narrow(3, 4, 16)));
 
-        var large = Torch.Torch.Rand([2, 3, 48, 64], gen);
+        var large = LibTorch.Rand([2, 3, 48, 64], gen);
         var expected = Functional.Interpolate(large, (16, 21), InterpolationMode.Bicubic, alignCorners: false, antialias: true).Narrow(3, 2, 16);
         Assert.True(none.Apply(large).Equal(expected));
     }
@@ -125,7 +125,7 @@ public sealed class ClipImageTransformTests
     {
         using var scope = TensorScope.Begin();
         using var gen = new Generator(1);
-        var x = Torch.Torch.Rand([1, 3, 64, 64], gen).Mul_(0.2).RequiresGrad_();
+        var x = LibTorch.Rand([1, 3, 64, 64], gen).Mul_(0.2).RequiresGrad_();
         var y = new ClipImageTransform(32, resize, normalization).Apply(x);
         y.Sum().Backward();
         var grad = x.Grad;
@@ -141,7 +141,7 @@ public sealed class ClipImageTransformTests
         using var model = ClipLoader.Load(set.StatePath, c => c.WithJsonFile(set.ConfigPath));
         using var scope = TensorScope.Begin();
         using var gen = new Generator(2);
-        var x = Torch.Torch.Rand([2, 3, 2 * model.Config.ImageResolution, 2 * model.Config.ImageResolution], gen).Mul_(2).Sub_(1).RequiresGrad_();
+        var x = LibTorch.Rand([2, 3, 2 * model.Config.ImageResolution, 2 * model.Config.ImageResolution], gen).Mul_(2).Sub_(1).RequiresGrad_();
         var features = model.EncodeImage(ClipImageTransform.StyleClip(model.Config.ImageResolution).Apply(x));
         Assert.Equal([2, model.Config.EmbedDim], features.Shape);
         features.Square().Sum().Backward();

@@ -61,8 +61,8 @@ public sealed class ClipLoaderTests : IDisposable
         using (var scope = TensorScope.Begin())
         {
             var withBuffers = hf.ToList();
-            withBuffers.Add(new("text_model.embeddings.position_ids", Torch.Torch.Arange(config(set).ContextLength).View(1, -1)));
-            withBuffers.Add(new("vision_model.embeddings.position_ids", Torch.Torch.Arange(config(set).VisionSequenceLength).View(1, -1)));
+            withBuffers.Add(new("text_model.embeddings.position_ids", LibTorch.Arange(config(set).ContextLength).View(1, -1)));
+            withBuffers.Add(new("vision_model.embeddings.position_ids", LibTorch.Arange(config(set).VisionSequenceLength).View(1, -1)));
             SafeTensors.Save(path, withBuffers, new Dictionary<string, string> { ["format"] = "pt" });
         }
 
@@ -82,9 +82,9 @@ public sealed class ClipLoaderTests : IDisposable
         using (var scope = TensorScope.Begin())
         {
             var converted = state.Select(kv => new KeyValuePair<string, Tensor>(kv.Key, halfNames.Contains(kv.Key) ? kv.Value.Half() : kv.Value)).ToList();
-            converted.Add(new("input_resolution", Torch.Torch.Scalar(ClipConfig.FromJsonFile(set.ConfigPath).ImageResolution, ScalarType.Int64)));
-            converted.Add(new("context_length", Torch.Torch.Scalar(77, ScalarType.Int64)));
-            converted.Add(new("vocab_size", Torch.Torch.Scalar(49408, ScalarType.Int64)));
+            converted.Add(new("input_resolution", LibTorch.Scalar(ClipConfig.FromJsonFile(set.ConfigPath).ImageResolution, ScalarType.Int64)));
+            converted.Add(new("context_length", LibTorch.Scalar(77, ScalarType.Int64)));
+            converted.Add(new("vocab_size", LibTorch.Scalar(49408, ScalarType.Int64)));
             SafeTensors.Save(path, converted);
         }
 
@@ -104,7 +104,7 @@ public sealed class ClipLoaderTests : IDisposable
         using var model = ClipLoader.Load(path, c => c.WithJsonFile(set.ConfigPath));
         using var io = SafeTensors.Load(set.IoPath);
         using var s = TensorScope.Begin();
-        using var inference = Torch.Torch.InferenceMode();
+        using var inference = LibTorch.InferenceMode();
         var logits = model.Forward(io["images"], io["text_ids"]);
         // float16 weights move the logits by far more than float32 rounding, but the model must still be CLIP
         double diff = ClipGolden.MaxAbsDiff(logits.PerImage, io["logits_per_image"]);
@@ -119,13 +119,13 @@ public sealed class ClipLoaderTests : IDisposable
         using var state = ClipGolden.LoadState(set);
         using var scope = TensorScope.Begin();
         var broken = state.Where(kv => kv.Key != "ln_final.bias").ToDictionary(kv => kv.Key, kv => kv.Value);
-        broken["visual.extra"] = Torch.Torch.Zeros([1]);
+        broken["visual.extra"] = LibTorch.Zeros([1]);
         var e = Assert.Throws<StateDictMismatchException>(() => ClipLoader.FromStateDict(broken));
         Assert.Equal(["ln_final.bias"], e.MissingKeys);
         Assert.Equal(["visual.extra"], e.UnexpectedKeys);
 
         var wrongResolution = state.ToDictionary(kv => kv.Key, kv => kv.Value);
-        wrongResolution["input_resolution"] = Torch.Torch.Scalar(224, ScalarType.Int64);
+        wrongResolution["input_resolution"] = LibTorch.Scalar(224, ScalarType.Int64);
         Assert.Throws<ArgumentException>(() => ClipLoader.FromStateDict(wrongResolution));
         Assert.Throws<ArgumentException>(() => ClipLoader.FromStateDict(state, dtype: ScalarType.Float16));
     }
@@ -159,7 +159,7 @@ public sealed class ClipLoaderTests : IDisposable
 
             using var io = SafeTensors.Load(set.IoPath);
             using var scope = TensorScope.Begin();
-            using var inference = Torch.Torch.InferenceMode();
+            using var inference = LibTorch.InferenceMode();
             var logits = model.Forward(io["images"].To(Device.Cuda()), io["text_ids"].To(Device.Cuda()));
             Assert.Equal(ScalarType.Float32, logits.PerImage.Dtype);
             Assert.True(ClipGolden.MaxAbsDiff(logits.PerImage, io["logits_per_image"]) < 0.1, dtype.ToString());
@@ -180,7 +180,7 @@ public sealed class ClipLoaderTests : IDisposable
         using var model = ClipLoader.Load(path, c => c.WithJsonFile(set.ConfigPath));
         using var io = SafeTensors.Load(set.IoPath);
         using var scope = TensorScope.Begin();
-        using var inference = Torch.Torch.InferenceMode();
+        using var inference = LibTorch.InferenceMode();
         var image = model.EncodeImage(io["images"]);
         var text = model.EncodeText(io["text_ids"]);
         var logits = model.Logits(image, text);

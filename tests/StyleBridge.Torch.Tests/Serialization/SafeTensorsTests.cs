@@ -59,7 +59,7 @@ public sealed class SafeTensorsTests : IDisposable
             { "u8", Tensor.FromArray(new byte[] { 0, 255, 3 }) },
             { "bool", Tensor.FromArray(new[] { true, false }) },
             { "scalar", Tensor.FromSpan<float>([4.5f], ReadOnlySpan<long>.Empty) },
-            { "empty", Torch.Zeros([0, 3]) },
+            { "empty", LibTorch.Zeros([0, 3]) },
         };
         var metadata = new Dictionary<string, string> { ["format"] = "pt", ["note"] = "quote \" and é and {\"json\": [1]}" };
 

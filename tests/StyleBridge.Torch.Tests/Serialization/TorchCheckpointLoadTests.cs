@@ -46,7 +46,7 @@ public sealed class TorchCheckpointLoadTests(PythonFixtures fixtures)
 
     private static void AssertSameAsLibtorch(string path)
     {
-        var native = Torch.JitLoadNamedTensors(path);
+        var native = LibTorch.JitLoadNamedTensors(path);
         try
         {
             using var managed = TorchScriptArchive.LoadStateDict(path);

@@ -2,8 +2,10 @@ using StyleBridge.Torch.Native;
 
 namespace StyleBridge.Torch;
 
-/// <summary>Factories, process settings and modes (PyTorch's <c>torch.*</c> namespace).</summary>
-public static class Torch
+/// <summary>
+/// Factories, process settings and modes: PyTorch's <c>torch.*</c> functions (<c>torch.randn</c> is <c>LibTorch.Randn</c>).
+/// </summary>
+public static class LibTorch
 {
     public static unsafe string Version => Status.ReadString(static (buf, cap) => NativeMethods.sb_torch_version(buf, cap));
 
