@@ -1,8 +1,232 @@
 using System.CommandLine;
+using System.Globalization;
+using StyleBridge.Imaging;
+using StyleBridge.Models.StyleGan2;
+using StyleBridge.Torch;
+using StyleBridge.Torch.Serialization;
+using Generator = StyleBridge.Models.StyleGan2.Generator;
+using RandomGenerator = StyleBridge.Torch.Generator;
 
 namespace StyleBridge.Cli.Commands;
 
+/// <summary><c>stylebridge gan run</c> (tensors in, tensors out) and <c>stylebridge gan sample</c> (a PNG from a seed).</summary>
 internal static class GanCommands
 {
-    public static Command Create() => new("gan", "StyleGAN2 mapping and synthesis");
+    private const int MeanLatentSamples = 4096;
+
+    public static Command Create() => new("gan", "StyleGAN2 mapping and synthesis (rosinality .pt / safetensors, NVIDIA safetensors)")
+    {
+        RunCommand(),
+        SampleCommand(),
+    };
+
+    private static Option<string> WeightsOption() => new("--weights")
+    {
+        Description = "generator weights: rosinality .pt (g_ema, latent_avg), or safetensors in rosinality or NVIDIA names",
+        Required = true,
+    };
+
+    private static Option<string?> ConfigOption() => new("--config")
+    {
+        Description = "JSON run-time settings (rosinality 'constructor', NVIDIA 'init_kwargs', truncation_cutoff, demodulation_epsilon)",
+    };
+
+    private static Option<double> TruncationOption() => new("--truncation")
+    {
+        Description = "truncation ψ toward the checkpoint's average latent (1 = none)",
+        DefaultValueFactory = _ => 1.0,
+    };
+
+    private static Option<string> NoiseOption()
+    {
+        var option = new Option<string>("--noise")
+        {
+            Description = "noise: the model's constant buffers, fresh random maps (from --seed), or none",
+            DefaultValueFactory = _ => "const",
+        };
+        option.AcceptOnlyFromAmong("const", "random", "none");
+        return option;
+    }
+
+    private static Option<string> DeviceOption() => new("--device")
+    {
+        Description = "cpu, cuda or cuda:N",
+        DefaultValueFactory = _ => "cpu",
+    };
+
+    private static Command RunCommand()
+    {
+        var weights = WeightsOption();
+        var config = ConfigOption();
+        var inputs = new Option<string>("--inputs")
+        {
+            Description = "safetensors holding z [N,Z], or ws [N,L,W], or styles.<layer> [N,C] for every S layer (checkpoint naming)",
+            Required = true,
+        };
+        var output = new Option<string>("--out") { Description = "output safetensors (images [N,3,H,W] float32, unclamped; w and ws for z input)", Required = true };
+        var truncation = TruncationOption();
+        var noise = NoiseOption();
+        var seed = new Option<long>("--seed") { Description = "seed of --noise random (and of the mean latent when the checkpoint has none)" };
+        var device = DeviceOption();
+
+        var command = new Command("run", "map and/or synthesise a batch of z, W+ or S inputs")
+        {
+            weights, config, inputs, output, truncation, noise, seed, device,
+        };
+        command.SetAction(parse => Guarded(() =>
+        {
+            var dev = Device.Parse(parse.GetValue(device)!);
+            using var scope = TensorScope.Begin();
+            using var loaded = Load(parse.GetValue(weights)!, parse.GetValue(config), dev);
+            var g = loaded.Generator;
+            using var mode = LibTorch.InferenceMode();
+            using var rng = new RandomGenerator(parse.GetValue(seed), dev);
+            var options = new SynthesisOptions(ParseNoise(parse.GetValue(noise)!), rng);
+            using var io = SafeTensors.Load(parse.GetValue(inputs)!);
+            var results = Run(g, loaded.Layout, io, parse.GetValue(truncation), options, parse.GetValue(seed));
+            var cpu = results.Select(kv => new KeyValuePair<string, Tensor>(kv.Key, kv.Value.To(Device.Cpu, ScalarType.Float32).Contiguous())).ToList();
+            SafeTensors.Save(parse.GetValue(output)!, cpu, new Dictionary<string, string>
+            {
+                ["layout"] = loaded.Layout.ToString().ToLowerInvariant(),
+                ["truncation"] = parse.GetValue(truncation).ToString("R", CultureInfo.InvariantCulture),
+                ["noise"] = parse.GetValue(noise)!,
+                ["note"] = "images NCHW float32, unclamped generator output (nominally [-1, 1])",
+            });
+            Console.WriteLine($"wrote {string.Join(", ", cpu.Select(kv => $"{kv.Key} [{string.Join(",", kv.Value.Shape)}]"))} to {parse.GetValue(output)}");
+        }));
+        return command;
+    }
+
+    private static Command SampleCommand()
+    {
+        var weights = WeightsOption();
+        var config = ConfigOption();
+        var seed = new Option<long>("--seed") { Description = "seed of z (and of --noise random)", Required = true };
+        var truncation = TruncationOption();
+        var noise = NoiseOption();
+        var output = new Option<string>("--out") { Description = "output PNG", Required = true };
+        var device = DeviceOption();
+
+        var command = new Command("sample", "one image from a seeded z")
+        {
+            weights, config, seed, truncation, noise, output, device,
+        };
+        command.SetAction(parse => Guarded(() =>
+        {
+            var dev = Device.Parse(parse.GetValue(device)!);
+            using var scope = TensorScope.Begin();
+            using var loaded = Load(parse.GetValue(weights)!, parse.GetValue(config), dev);
+            var g = loaded.Generator;
+            using var mode = LibTorch.InferenceMode();
+            long s = parse.GetValue(seed);
+            Tensor z;
+            using (var zRng = new RandomGenerator(s))
+                z = LibTorch.Randn([1, g.Config.ZDim], zRng).To(dev);
+            using var rng = new RandomGenerator(s, dev);
+            double psi = parse.GetValue(truncation);
+            var ws = g.Truncate(g.Broadcast(g.Map(z)), psi, AverageLatent(g, psi, s));
+            var image = g.Synthesize(ws, new SynthesisOptions(ParseNoise(parse.GetValue(noise)!), rng));
+            var rgb = ImageTensors.FromTensor(image)[0];
+            File.WriteAllBytes(parse.GetValue(output)!, ImageEncoder.EncodePng(rgb));
+            Console.WriteLine($"wrote {rgb.Width}x{rgb.Height} PNG to {parse.GetValue(output)}");
+        }));
+        return command;
+    }
+
+    /// <summary>
+    /// The run command's work: z → w (before truncation), ws (after), images; or ws → images; or every
+    /// <c>styles.&lt;layer&gt;</c> → images.
+    /// </summary>
+    private static Dictionary<string, Tensor> Run(Generator g, CheckpointLayout layout, StateDict io, double psi, SynthesisOptions options, long seed)
+    {
+        var device = g.Input.Input.Device;
+        var styleKeys = io.Keys.Where(k => k.StartsWith("styles.", StringComparison.Ordinal)).ToList();
+        int kinds = (io.ContainsKey("z") ? 1 : 0) + (io.ContainsKey("ws") ? 1 : 0) + (styleKeys.Count > 0 ? 1 : 0);
+        if (kinds != 1)
+            throw new ArgumentException($"the inputs must hold exactly one of z, ws or styles.<layer>; found: {string.Join(", ", io.Keys)}");
+
+        var results = new Dictionary<string, Tensor>();
+        if (io.TryGetValue("z", out var z))
+        {
+            var w = g.Map(z.To(device, ScalarType.Float32));
+            results["w"] = w;
+            var ws = g.Truncate(g.Broadcast(w), psi, AverageLatent(g, psi, seed));
+            results["ws"] = ws;
+            results["images"] = g.Synthesize(ws, options);
+        }
+        else if (io.TryGetValue("ws", out var ws))
+        {
+            if (psi != 1)
+                Console.Error.WriteLine("note: ws is synthesised as given; --truncation applies to z inputs only");
+            results["images"] = g.Synthesize(ws.To(device, ScalarType.Float32), options);
+        }
+        else
+        {
+            var styles = new Tensor[g.StyleSpace.Count];
+            foreach (var layer in g.StyleSpace.Layers)
+            {
+                string name = "styles." + (layout == CheckpointLayout.Nvidia ? layer.NvidiaName : layer.Name);
+                styles[layer.Index] = io.TryGetValue(name, out var s) ? s.To(device, ScalarType.Float32)
+                    : throw new ArgumentException($"missing '{name}' [N, {layer.Channels}]: S input needs every layer");
+            }
+
+            var known = g.StyleSpace.Layers.Select(l => "styles." + (layout == CheckpointLayout.Nvidia ? l.NvidiaName : l.Name)).ToHashSet();
+            var unknown = styleKeys.Where(k => !known.Contains(k)).ToList();
+            if (unknown.Count > 0)
+                throw new ArgumentException($"unknown S layers {string.Join(", ", unknown)}; this checkpoint's layers: {string.Join(", ", known)}");
+            results["images"] = g.SynthesizeFromStyles(styles, options);
+        }
+
+        return results;
+    }
+
+    /// <summary>The checkpoint's average latent, or (ψ ≠ 1 without one) rosinality's mean of 4096 mapped z.</summary>
+    private static Tensor? AverageLatent(Generator g, double psi, long seed)
+    {
+        if (psi == 1 || g.LatentAvg is not null)
+            return null;
+        Console.Error.WriteLine($"note: the checkpoint has no average latent; truncating toward the mean of {MeanLatentSamples} mapped z (seed {seed})");
+        using var rng = new RandomGenerator(seed, g.Input.Input.Device);
+        return g.MeanLatent(MeanLatentSamples, rng);
+    }
+
+    private static NoiseMode ParseNoise(string text) => text switch
+    {
+        "random" => NoiseMode.Random,
+        "none" => NoiseMode.None,
+        _ => NoiseMode.Const,
+    };
+
+    private sealed class LoadedGenerator(Generator generator, CheckpointLayout layout) : IDisposable
+    {
+        public Generator Generator { get; } = generator;
+        public CheckpointLayout Layout { get; } = layout;
+        public void Dispose() => Generator.Dispose();
+    }
+
+    private static LoadedGenerator Load(string path, string? configPath, Device device)
+    {
+        HostAllocator.KeepFreedMemory();
+        using var weights = StyleGan2Weights.Read(path);
+        string? json = configPath is null ? null : File.ReadAllText(configPath);
+        var g = Generator.FromWeights(weights, c => json is null ? c : StyleGan2ConfigFile.Apply(c, json));
+        if (device != Device.Cpu)
+            g.To(device);
+        return new LoadedGenerator(g, weights.Layout);
+    }
+
+    private static int Guarded(Action body)
+    {
+        try
+        {
+            body();
+            return 0;
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or IOException or WeightFormatException
+                                      or InvalidOperationException or NotSupportedException or TorchException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+    }
 }

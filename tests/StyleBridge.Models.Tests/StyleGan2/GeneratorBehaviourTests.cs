@@ -1,0 +1,209 @@
+using StyleBridge.Models.StyleGan2;
+using StyleBridge.Models.StyleGan2.Ops;
+using StyleBridge.Torch;
+using Generator = StyleBridge.Models.StyleGan2.Generator;
+using RandomGenerator = StyleBridge.Torch.Generator;
+
+namespace StyleBridge.Models.Tests.StyleGan2;
+
+/// <summary>Synthesis options and code paths the golden data does not pin down on its own.</summary>
+public class GeneratorBehaviourTests
+{
+    private static GoldenSet Rosinality => StyleGanGolden.Sets.Last(s => s.Folder == "rosinality");
+
+    /// <summary>rosinality's modulated conv for one sample, with the generic upfirdn2d: the oracle for both fast paths.</summary>
+    private static Tensor PerSampleReference(ModulatedConv2d conv, Tensor x, Tensor s, Tensor bias, double gain)
+    {
+        var outputs = new List<Tensor>();
+        for (long i = 0; i < x.Size(0); i++)
+        {
+            var xi = x.Narrow(0, i, 1);
+            var w = conv.ModulatedWeight(s.Narrow(0, i, 1)).Select(0, 0); // [O, I, k, k]
+            Tensor y;
+            if (conv.Upsample)
+            {
+                y = Functional.ConvTranspose2d(xi, w.Transpose(0, 1), null, 2, 0);
+                y = Upfirdn2d.Apply(y, conv.Blur!.Kernel, pad: conv.Blur.Pad);
+            }
+            else
+            {
+                y = Functional.Conv2d(xi, w, null, 1, conv.KernelSize / 2);
+            }
+
+            outputs.Add(y.Add(bias.View(1, -1, 1, 1)).Mul(gain));
+        }
+
+        return LibTorch.Cat(outputs, 0);
+    }
+
+    [Theory]
+    [InlineData(true, true)]
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    public void FusedAndNonFusedModulatedConvsMatchThePerSampleReference(bool demodulate, bool upsample)
+    {
+        LibTorch.ManualSeed(3);
+        using var scope = TensorScope.Begin();
+        using var mode = LibTorch.InferenceMode();
+        int k = demodulate ? 3 : 1;
+        using var fused = new ModulatedConv2d(6, 5, k, 8, demodulate, upsample, path: ModulatedConvPath.Fused);
+        using var nonFused = new ModulatedConv2d(6, 5, k, 8, demodulate, upsample, path: ModulatedConvPath.NonFused);
+        nonFused.LoadStateDict(fused.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value));
+        using var g = new RandomGenerator(4);
+        var x = LibTorch.Randn([3, 6, 7, 7], g);
+        var s = fused.Modulation.Forward(LibTorch.Randn([3, 8], g));
+        var bias = LibTorch.Randn([5], g);
+        double gain = Math.Sqrt(2);
+
+        var reference = PerSampleReference(fused, x, s, bias, gain);
+        var a = fused.Forward(x, s, bias, gain);
+        var b = nonFused.Forward(x, s, bias, gain);
+        Assert.Equal(reference.Shape, a.Shape);
+        Assert.True(StyleGanGolden.MaxAbsDiff(a, reference) < 1e-5, $"fused {StyleGanGolden.MaxAbsDiff(a, reference):E2}");
+        Assert.True(StyleGanGolden.MaxAbsDiff(b, reference) < 1e-5, $"non-fused {StyleGanGolden.MaxAbsDiff(b, reference):E2}");
+    }
+
+    [Theory]
+    [InlineData(ModulatedConvPath.Fused, null)]
+    [InlineData(ModulatedConvPath.NonFused, null)]
+    [InlineData(ModulatedConvPath.Auto, 3)]
+    public void ABatchEqualsItsSamplesSynthesisedOneByOne(ModulatedConvPath path, int? maxCpuBatch)
+    {
+        var set = Rosinality;
+        using var g = Generator.FromFile(set.StatePath, c => c with { ModulatedConvPath = path, MaxCpuBatch = maxCpuBatch });
+        using var scope = TensorScope.Begin();
+        using var mode = LibTorch.InferenceMode();
+        var ws = StyleGanGolden.Io(set)["wplus_rand"];
+        var batch = g.Synthesize(ws);
+        Assert.True(StyleGanGolden.MaxAbsDiff(batch, StyleGanGolden.Io(set)["img_wplus_rand"]) <= StyleGanGolden.ImageTolerance);
+        for (long i = 0; i < ws.Size(0); i++)
+            Assert.True(StyleGanGolden.MaxAbsDiff(g.Synthesize(ws.Narrow(0, i, 1)), batch.Narrow(0, i, 1)) < 1e-5);
+    }
+
+    [Fact]
+    public void NoiseModes()
+    {
+        var set = Rosinality;
+        using var g = Generator.FromFile(set.StatePath);
+        using var scope = TensorScope.Begin();
+        using var mode = LibTorch.InferenceMode();
+        var ws = StyleGanGolden.Io(set)["wplus_rand"];
+        var constant = g.Synthesize(ws);
+        Assert.True(StyleGanGolden.MaxAbsDiff(constant, StyleGanGolden.Io(set)["img_wplus_rand"]) <= StyleGanGolden.ImageTolerance);
+        var none = g.Synthesize(ws, new SynthesisOptions(NoiseMode.None));
+        Assert.True(StyleGanGolden.MaxAbsDiff(none, constant) > 0.1);
+
+        Tensor Random(long seed)
+        {
+            using var rng = new RandomGenerator(seed);
+            return g.Synthesize(ws, new SynthesisOptions(NoiseMode.Random, rng));
+        }
+
+        Assert.True(Random(1).Equal(Random(1)));
+        Assert.True(StyleGanGolden.MaxAbsDiff(Random(1), Random(2)) > 0.1);
+        Assert.True(StyleGanGolden.MaxAbsDiff(Random(1), constant) > 0.1);
+
+        // 'none' is exactly 'const' with every noise strength at zero
+        using (LibTorch.NoGrad())
+            foreach (var conv in g.Convs.Append(g.Conv1))
+                conv.Noise.Weight.Zero_();
+        Assert.True(StyleGanGolden.MaxAbsDiff(g.Synthesize(ws), none) < 1e-6);
+    }
+
+    [Fact]
+    public void TruncationCutoffLeavesTheLaterRowsAlone()
+    {
+        var set = StyleGanGolden.Sets.First(s => s.Folder == "nvidia");
+        var g = StyleGanGolden.Model(set);
+        using var scope = TensorScope.Begin();
+        var ws = StyleGanGolden.Io(set)["wplus_rand"];
+        var all = g.Truncate(ws, 0.7);
+        var cut = g.Truncate(ws, 0.7, cutoff: 3);
+        Assert.True(cut.Slice(1, 0, 3).Equal(all.Slice(1, 0, 3)));
+        Assert.True(cut.Slice(1, 3).Equal(ws.Slice(1, 3)));
+        Assert.False(all.Slice(1, 3).Equal(ws.Slice(1, 3)));
+        Assert.True(g.Truncate(ws, 1).Equal(ws));
+        Assert.True(StyleGanGolden.MaxAbsDiff(g.Truncate(ws, 0), g.LatentAvg!.Expand(ws.Shape)) == 0);
+
+        using var configured = new Generator(g.Config with { TruncationCutoff = 3 });
+        configured.SetLatentAvg(g.LatentAvg);
+        Assert.True(configured.Truncate(ws, 0.7).Equal(cut));
+    }
+
+    [Fact]
+    public void StyleMixingAndMeanLatent()
+    {
+        var set = Rosinality;
+        var g = StyleGanGolden.Model(set);
+        using var scope = TensorScope.Begin();
+        using var mode = LibTorch.InferenceMode();
+        var io = StyleGanGolden.Io(set);
+        using var rng = new RandomGenerator(3);
+        for (int trial = 0; trial < 20; trial++)
+        {
+            var mixed = g.MixStyles(io["w"], io["w2"], rng);
+            int index = Enumerable.Range(0, g.NLatent).Count(i => mixed.Select(1, i).Equal(io["w"]));
+            Assert.InRange(index, 1, g.NLatent - 1);
+            Assert.True(mixed.Select(1, index).Equal(io["w2"]));
+        }
+
+        using var a = new RandomGenerator(12);
+        using var b = new RandomGenerator(12);
+        var m1 = g.MeanLatent(64, a);
+        Assert.Equal(new long[] { 1, g.Config.StyleDim }, m1.Shape);
+        Assert.True(m1.Equal(g.MeanLatent(64, b)));
+    }
+
+    [Fact]
+    public void GradientsFlowToTheLatentWhenGradModeIsOn()
+    {
+        var set = Rosinality;
+        var g = StyleGanGolden.Model(set);
+        using var scope = TensorScope.Begin();
+        var ws = StyleGanGolden.Io(set)["wplus_rand"].Clone().RequiresGrad_();
+        var image = g.Synthesize(ws);
+        Assert.True(image.RequiresGrad);
+        Assert.True(StyleGanGolden.MaxAbsDiff(image.Detach(), StyleGanGolden.Io(set)["img_wplus_rand"]) <= StyleGanGolden.ImageTolerance);
+        image.Square().Sum().Backward();
+        var grad = ws.Grad;
+        Assert.NotNull(grad);
+        Assert.True(grad!.Abs().Sum().Item<double>() > 0);
+    }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TensorAccountingCollection
+{
+    public const string Name = "StyleGAN2 tensor accounting";
+}
+
+[Collection(TensorAccountingCollection.Name)]
+public class GeneratorMemoryTests
+{
+    [Fact]
+    public void SynthesisLeavesNoTensorBehind()
+    {
+        var set = StyleGanGolden.Sets.First(s => s.Folder == "nvidia");
+        var g = StyleGanGolden.Model(set);
+        var io = StyleGanGolden.Io(set);
+        using (var warm = TensorScope.Begin())
+            g.Synthesize(io["wplus_rand"]);
+
+        // Garbage from earlier tests must be finalized now, not while this test counts.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        long live = TorchDiagnostics.LiveTensors;
+        using (var scope = TensorScope.Begin())
+        using (var mode = LibTorch.InferenceMode())
+        {
+            var image = g.Synthesize(io["wplus_rand"]);
+            Assert.Equal(1, scope.Count); // only the result is left in the caller's scope
+            var styles = g.Styles(io["wplus_rand"]);
+            using var rng = new RandomGenerator(1);
+            g.SynthesizeFromStyles(styles, new SynthesisOptions(NoiseMode.Random, rng));
+        }
+
+        Assert.Equal(live, TorchDiagnostics.LiveTensors);
+    }
+}
