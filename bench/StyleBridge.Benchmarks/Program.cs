@@ -7,7 +7,7 @@ string[] only = args.Skip(1).ToArray();
 bool Wanted(string group) => only.Length == 0 || only.Contains(group);
 
 LibTorch.SetNumThreads(threads);
-Console.WriteLine($"libtorch {LibTorch.Version}, {threads} threads");
+Console.WriteLine($"libtorch {LibTorch.Version}, {threads} threads, OMP_WAIT_POLICY={Environment.GetEnvironmentVariable("OMP_WAIT_POLICY")} (the Python side inherits it)");
 
 var peaks = OpBenchmarks.Run(threads);
 if (Wanted("clip"))

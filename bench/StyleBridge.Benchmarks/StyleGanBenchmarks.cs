@@ -24,7 +24,7 @@ internal static class StyleGanBenchmarks
         HostAllocator.KeepFreedMemory();
 
         LibTorch.ManualSeed(0);
-        // Whole-batch passes with either modulated-conv path, against the default (one sample per pass on the CPU).
+        // Whole-batch passes with either modulated-conv path, against the default configuration.
         using var fused = new Generator(config with { ModulatedConvPath = ModulatedConvPath.Fused, MaxCpuBatch = null });
         using var nonFused = new Generator(config with { ModulatedConvPath = ModulatedConvPath.NonFused, MaxCpuBatch = null });
         nonFused.LoadStateDict(fused.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value));

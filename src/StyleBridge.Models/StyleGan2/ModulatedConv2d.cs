@@ -97,13 +97,8 @@ public sealed class ModulatedConv2d : Module
 
     private double DemodEpsilon => EpsilonPlacement == DemodulationEpsilon.Nvidia ? Epsilon * Scale * Scale : Epsilon;
 
-    private bool UseFused(Tensor x) => Path switch
-    {
-        ModulatedConvPath.Fused => true,
-        ModulatedConvPath.NonFused => false,
-        // float16 must stay fused: x·s would be formed in half precision (NVIDIA pre-normalises for that case).
-        _ => x.Size(0) == 1 || x.Device.IsCuda || x.Dtype == ScalarType.Float16,
-    };
+    // float16 must stay fused: x·s would be formed in half precision (NVIDIA pre-normalises for that case).
+    private bool UseFused(Tensor x) => Path != ModulatedConvPath.NonFused || x.Dtype == ScalarType.Float16;
 
     // A 1×1 modulated conv (ToRGB) is a batched matrix product: [N, C_out, C_in] @ [N, C_in, H·W], bias included.
     private Tensor ForwardPointwise(Tensor x, Tensor s, Tensor? bias, double gain)

@@ -17,7 +17,7 @@ public enum DemodulationEpsilon
 /// <summary>How a modulated convolution applies per-sample styles.</summary>
 public enum ModulatedConvPath
 {
-    /// <summary>Fused, except batches on the CPU (non-fused; the two measured on par at 1024², within run-to-run noise).</summary>
+    /// <summary>The measured-faster path: fused, on the CPU too (1.22 s against 1.69 s per image for a batch of 4 at 1024²).</summary>
     Auto,
 
     /// <summary>Per-sample modulated weights, one grouped convolution with groups = N (rosinality's default).</summary>
@@ -88,11 +88,11 @@ public sealed partial record StyleGan2Config
     public ModulatedConvPath ModulatedConvPath { get; init; } = ModulatedConvPath.Auto;
 
     /// <summary>
-    /// Largest batch one synthesis pass runs on the CPU; bigger batches go through in slices of this size. One sample
-    /// at a time measured fastest at 1024² (the activations of a larger batch fall out of cache between the passes over
-    /// them); null: the whole batch at once. CUDA always takes the whole batch.
+    /// Largest batch one synthesis pass runs on the CPU; bigger batches go through in slices of this size, which bounds
+    /// the activation memory (a 1024² pass holds about 0.4 GB per sample). A whole batch of 4 measured 1.22 s per image
+    /// at 1024², one sample per pass 1.40 s; null: the whole batch at once. CUDA always takes the whole batch.
     /// </summary>
-    public int? MaxCpuBatch { get; init; } = 1;
+    public int? MaxCpuBatch { get; init; } = 4;
 
     public int LogSize => int.Log2(Size);
 

@@ -34,6 +34,8 @@ internal static class NativeLibraryResolver
         if (name != NativeMethods.Lib)
             return IntPtr.Zero;
 
+        NativeThreading.ApplyDefaults();
+
         var candidates = new List<string>();
         string? fromEnv = Environment.GetEnvironmentVariable("STYLEBRIDGE_NATIVE_DIR");
         if (!string.IsNullOrEmpty(fromEnv))
