@@ -178,12 +178,4 @@ public static class Functional
         Status.Check(NativeMethods.sb_mse_loss(input.Handle, target.Handle, (int)reduction, out IntPtr r));
         return Tensor.Wrap(r);
     }
-
-    public static Tensor Softplus(Tensor input) => input.Exp().Log1pDisposingInput();
-
-    private static Tensor Log1pDisposingInput(this Tensor t)
-    {
-        using (t)
-            return t.Log1p();
-    }
 }

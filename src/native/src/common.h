@@ -4,6 +4,7 @@
 #include <c10/core/GradMode.h>
 #include <c10/core/InferenceMode.h>
 
+#include <cstring>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,8 +23,7 @@ struct ArgumentError : std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
-void set_error(int32_t code, std::string message, std::string backtrace);
-void clear_error();
+void set_error(int32_t code, const char* op, const char* message, const char* backtrace) noexcept;
 
 // Runs `body`, turning every C++ exception into a status code plus the thread's error record.
 template <class F>
@@ -32,40 +32,39 @@ int32_t guard(const char* op, F&& body) noexcept {
     body();
     return SB_OK;
   } catch (const c10::OutOfMemoryError& e) {
-    set_error(SB_E_DEVICE_OOM, std::string(op) + ": " + e.what_without_backtrace(), e.what());
+    set_error(SB_E_DEVICE_OOM, op, e.what_without_backtrace(), e.what());
     return SB_E_DEVICE_OOM;
   } catch (const c10::IndexError& e) {
-    set_error(SB_E_ARGUMENT, std::string(op) + ": " + e.what_without_backtrace(), e.what());
+    set_error(SB_E_ARGUMENT, op, e.what_without_backtrace(), e.what());
     return SB_E_ARGUMENT;
   } catch (const c10::ValueError& e) {
-    set_error(SB_E_ARGUMENT, std::string(op) + ": " + e.what_without_backtrace(), e.what());
+    set_error(SB_E_ARGUMENT, op, e.what_without_backtrace(), e.what());
     return SB_E_ARGUMENT;
   } catch (const c10::TypeError& e) {
-    set_error(SB_E_ARGUMENT, std::string(op) + ": " + e.what_without_backtrace(), e.what());
+    set_error(SB_E_ARGUMENT, op, e.what_without_backtrace(), e.what());
     return SB_E_ARGUMENT;
   } catch (const c10::NotImplementedError& e) {
-    set_error(SB_E_UNSUPPORTED, std::string(op) + ": " + e.what_without_backtrace(), e.what());
+    set_error(SB_E_UNSUPPORTED, op, e.what_without_backtrace(), e.what());
     return SB_E_UNSUPPORTED;
   } catch (const c10::Error& e) {
-    std::string msg = e.what_without_backtrace();
+    const char* msg = e.what_without_backtrace();
     // Sticky CUDA failures poison the context; the service must stop using the device.
-    bool fatal = msg.find("device-side assert") != std::string::npos ||
-                 msg.find("illegal memory access") != std::string::npos ||
-                 msg.find("unspecified launch failure") != std::string::npos;
+    bool fatal = std::strstr(msg, "device-side assert") != nullptr || std::strstr(msg, "illegal memory access") != nullptr ||
+                 std::strstr(msg, "unspecified launch failure") != nullptr;
     int32_t code = fatal ? SB_E_DEVICE_FATAL : SB_E_TORCH;
-    set_error(code, std::string(op) + ": " + msg, e.what());
+    set_error(code, op, msg, e.what());
     return code;
   } catch (const ArgumentError& e) {
-    set_error(SB_E_ARGUMENT, std::string(op) + ": " + e.what(), "");
+    set_error(SB_E_ARGUMENT, op, e.what(), "");
     return SB_E_ARGUMENT;
   } catch (const std::bad_alloc&) {
-    set_error(SB_E_HOST_OOM, std::string(op) + ": out of host memory", "");
+    set_error(SB_E_HOST_OOM, op, "out of host memory", "");
     return SB_E_HOST_OOM;
   } catch (const std::exception& e) {
-    set_error(SB_E_STD, std::string(op) + ": " + e.what(), "");
+    set_error(SB_E_STD, op, e.what(), "");
     return SB_E_STD;
   } catch (...) {
-    set_error(SB_E_UNKNOWN, std::string(op) + ": unknown C++ exception", "");
+    set_error(SB_E_UNKNOWN, op, "unknown C++ exception", "");
     return SB_E_UNKNOWN;
   }
 }
@@ -105,13 +104,18 @@ inline at::Scalar scalar_for(const at::Tensor& a, double s) {
   return at::Scalar(s);
 }
 
-inline int64_t copy_string(const std::string& s, char* buf, int64_t cap) {
+// Copies into a caller buffer (NUL-terminated, truncated to fit) and returns the full length. Never throws.
+inline int64_t copy_string(const char* data, size_t size, char* buf, int64_t cap) noexcept {
   if (buf != nullptr && cap > 0) {
-    size_t n = std::min<size_t>(s.size(), static_cast<size_t>(cap - 1));
-    std::memcpy(buf, s.data(), n);
+    size_t n = std::min<size_t>(size, static_cast<size_t>(cap - 1));
+    std::memcpy(buf, data, n);
     buf[n] = '\0';
   }
-  return static_cast<int64_t>(s.size());
+  return static_cast<int64_t>(size);
+}
+
+inline int64_t copy_string(const std::string& s, char* buf, int64_t cap) noexcept {
+  return copy_string(s.data(), s.size(), buf, cap);
 }
 
 }  // namespace sb

@@ -11,13 +11,18 @@ thread_local ErrorRecord last_error;
 
 namespace sb {
 
-void set_error(int32_t code, std::string message, std::string backtrace) {
+void set_error(int32_t code, const char* op, const char* message, const char* backtrace) noexcept {
   last_error.code = code;
-  last_error.message = std::move(message);
-  last_error.backtrace = std::move(backtrace);
+  try {
+    last_error.message.assign(op).append(": ").append(message);
+    last_error.backtrace.assign(backtrace);
+  } catch (...) {
+    // Out of memory while recording the error: keep the code, drop the text.
+    last_error.message.clear();
+    last_error.backtrace.clear();
+  }
 }
 
-void clear_error() { last_error = ErrorRecord{}; }
 
 at::ScalarType dtype(int32_t code) {
   switch (code) {

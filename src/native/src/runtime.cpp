@@ -16,13 +16,12 @@ extern "C" {
 int32_t sb_abi_version(void) { return SB_ABI_VERSION; }
 
 int64_t sb_torch_version(char* buf, int64_t cap) {
-  std::string v = TORCH_VERSION;
 #ifdef SB_WITH_CUDA
-  v += "+cuda";
+  static const char version[] = TORCH_VERSION "+cuda";
 #else
-  v += "+cpu";
+  static const char version[] = TORCH_VERSION "+cpu";
 #endif
-  return sb::copy_string(v, buf, cap);
+  return sb::copy_string(version, sizeof(version) - 1, buf, cap);
 }
 
 int32_t sb_set_num_threads(int32_t n) {
