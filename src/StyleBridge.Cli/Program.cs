@@ -1,9 +1,3 @@
-using System.CommandLine;
-using StyleBridge.Cli.Commands;
+using StyleBridge.Cli;
 
-var root = new RootCommand("StyleBridge: CLIP and StyleGAN2 on libtorch")
-{
-    ClipCommands.Create(),
-    GanCommands.Create(),
-};
-return root.Parse(args).Invoke();
+return StyleBridgeCli.Run(args);

@@ -26,18 +26,29 @@ internal static class ClipCommands
         var command = new Command("tokenize", "Print CLIP token ids as JSON lines") { vocab, contextLength, truncate, noFtfy, texts };
         command.SetAction(result =>
         {
-            var tokenizer = ClipTokenizer.FromOpenAiVocab(result.GetValue(vocab)!.FullName, fixText: !result.GetValue(noFtfy));
+            string vocabPath = result.GetValue(vocab)!.FullName;
+            ClipTokenizer tokenizer;
+            try
+            {
+                tokenizer = ClipTokenizer.FromOpenAiVocab(vocabPath, fixText: !result.GetValue(noFtfy));
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+            {
+                result.InvocationConfiguration.Error.WriteLine($"error: cannot read the vocabulary {vocabPath}: {e.Message}");
+                return 1;
+            }
+
             int length = result.GetValue(contextLength);
             bool cut = result.GetValue(truncate);
             foreach (string text in result.GetValue(texts)!)
             {
                 try
                 {
-                    Console.Out.WriteLine(JsonSerializer.Serialize(tokenizer.Tokenize(text, length, cut)));
+                    result.InvocationConfiguration.Output.WriteLine(JsonSerializer.Serialize(tokenizer.Tokenize(text, length, cut)));
                 }
                 catch (ClipTokenizerException e)
                 {
-                    Console.Error.WriteLine($"error: {e.Message} (use --truncate to cut it)");
+                    result.InvocationConfiguration.Error.WriteLine($"error: {e.Message} (use --truncate to cut it)");
                     return 1;
                 }
             }
@@ -74,13 +85,13 @@ internal static class ClipCommands
                 var configFile = result.GetValue(config);
                 Func<ClipConfig, ClipConfig>? configure = configFile is null ? null : c => c.WithJsonFile(configFile.FullName);
                 RunEncode(result.GetValue(weights)!.FullName, configure, result.GetValue(inputs)!.FullName, result.GetValue(output)!.FullName,
-                    target, precision, batch);
+                    target, precision, batch, result.InvocationConfiguration.Output);
                 return 0;
             }
             catch (Exception e) when (e is ArgumentException or FormatException or IOException or WeightFormatException
                                           or StyleBridge.Torch.NN.StateDictMismatchException or NotSupportedException or TorchException)
             {
-                Console.Error.WriteLine($"error: {e.Message}");
+                result.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
                 return 1;
             }
         });
@@ -96,7 +107,7 @@ internal static class ClipCommands
     };
 
     private static void RunEncode(string weightsPath, Func<ClipConfig, ClipConfig>? configure, string inputsPath, string outputPath,
-        Device device, ScalarType dtype, int batch)
+        Device device, ScalarType dtype, int batch, TextWriter log)
     {
         using var model = ClipLoader.Load(weightsPath, configure, device.IsCuda ? device : null, dtype);
         using var inputs = SafeTensors.Load(inputsPath);
@@ -139,7 +150,7 @@ internal static class ClipCommands
         };
         SafeTensors.Save(outputPath, results.Select(kv => new KeyValuePair<string, Tensor>(kv.Key, kv.Value.Float().Cpu())), metadata);
         foreach (var (name, tensor) in results)
-            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name} [{string.Join(", ", tensor.Shape)}]"));
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name} [{string.Join(", ", tensor.Shape)}]"));
     }
 
     private static Tensor InBatches(Tensor input, int batch, Func<Tensor, Tensor> encode)

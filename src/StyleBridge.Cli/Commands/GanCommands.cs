@@ -73,7 +73,7 @@ internal static class GanCommands
         {
             weights, config, inputs, output, truncation, noise, seed, device,
         };
-        command.SetAction(parse => Guarded(() =>
+        command.SetAction(parse => Guarded(parse, () =>
         {
             var dev = Device.Parse(parse.GetValue(device)!);
             using var scope = TensorScope.Begin();
@@ -83,7 +83,7 @@ internal static class GanCommands
             using var rng = new RandomGenerator(parse.GetValue(seed), dev);
             var options = new SynthesisOptions(ParseNoise(parse.GetValue(noise)!), rng);
             using var io = SafeTensors.Load(parse.GetValue(inputs)!);
-            var results = Run(g, loaded.Layout, io, parse.GetValue(truncation), options, parse.GetValue(seed));
+            var results = Run(g, loaded.Layout, io, parse.GetValue(truncation), options, parse.GetValue(seed), parse.InvocationConfiguration.Error);
             var cpu = results.Select(kv => new KeyValuePair<string, Tensor>(kv.Key, kv.Value.To(Device.Cpu, ScalarType.Float32).Contiguous())).ToList();
             SafeTensors.Save(parse.GetValue(output)!, cpu, new Dictionary<string, string>
             {
@@ -92,7 +92,7 @@ internal static class GanCommands
                 ["noise"] = parse.GetValue(noise)!,
                 ["note"] = "images NCHW float32, unclamped generator output (nominally [-1, 1])",
             });
-            Console.WriteLine($"wrote {string.Join(", ", cpu.Select(kv => $"{kv.Key} [{string.Join(",", kv.Value.Shape)}]"))} to {parse.GetValue(output)}");
+            parse.InvocationConfiguration.Output.WriteLine($"wrote {string.Join(", ", cpu.Select(kv => $"{kv.Key} [{string.Join(",", kv.Value.Shape)}]"))} to {parse.GetValue(output)}");
         }));
         return command;
     }
@@ -111,7 +111,7 @@ internal static class GanCommands
         {
             weights, config, seed, truncation, noise, output, device,
         };
-        command.SetAction(parse => Guarded(() =>
+        command.SetAction(parse => Guarded(parse, () =>
         {
             var dev = Device.Parse(parse.GetValue(device)!);
             using var scope = TensorScope.Begin();
@@ -124,11 +124,11 @@ internal static class GanCommands
                 z = LibTorch.Randn([1, g.Config.ZDim], zRng).To(dev);
             using var rng = new RandomGenerator(s, dev);
             double psi = parse.GetValue(truncation);
-            var ws = g.Truncate(g.Broadcast(g.Map(z)), psi, AverageLatent(g, psi, s));
+            var ws = g.Truncate(g.Broadcast(g.Map(z)), psi, AverageLatent(g, psi, s, parse.InvocationConfiguration.Error));
             var image = g.Synthesize(ws, new SynthesisOptions(ParseNoise(parse.GetValue(noise)!), rng));
             var rgb = ImageTensors.FromTensor(image)[0];
             File.WriteAllBytes(parse.GetValue(output)!, ImageEncoder.EncodePng(rgb));
-            Console.WriteLine($"wrote {rgb.Width}x{rgb.Height} PNG to {parse.GetValue(output)}");
+            parse.InvocationConfiguration.Output.WriteLine($"wrote {rgb.Width}x{rgb.Height} PNG to {parse.GetValue(output)}");
         }));
         return command;
     }
@@ -137,7 +137,7 @@ internal static class GanCommands
     /// The run command's work: z → w (before truncation), ws (after), images; or ws → images; or every
     /// <c>styles.&lt;layer&gt;</c> → images.
     /// </summary>
-    private static Dictionary<string, Tensor> Run(Generator g, CheckpointLayout layout, StateDict io, double psi, SynthesisOptions options, long seed)
+    private static Dictionary<string, Tensor> Run(Generator g, CheckpointLayout layout, StateDict io, double psi, SynthesisOptions options, long seed, TextWriter log)
     {
         var device = g.Input.Input.Device;
         var styleKeys = io.Keys.Where(k => k.StartsWith("styles.", StringComparison.Ordinal)).ToList();
@@ -150,14 +150,14 @@ internal static class GanCommands
         {
             var w = g.Map(z.To(device, ScalarType.Float32));
             results["w"] = w;
-            var ws = g.Truncate(g.Broadcast(w), psi, AverageLatent(g, psi, seed));
+            var ws = g.Truncate(g.Broadcast(w), psi, AverageLatent(g, psi, seed, log));
             results["ws"] = ws;
             results["images"] = g.Synthesize(ws, options);
         }
         else if (io.TryGetValue("ws", out var ws))
         {
             if (psi != 1)
-                Console.Error.WriteLine("note: ws is synthesised as given; --truncation applies to z inputs only");
+                log.WriteLine("note: ws is synthesised as given; --truncation applies to z inputs only");
             results["images"] = g.Synthesize(ws.To(device, ScalarType.Float32), options);
         }
         else
@@ -181,11 +181,11 @@ internal static class GanCommands
     }
 
     /// <summary>The checkpoint's average latent, or (ψ ≠ 1 without one) rosinality's mean of 4096 mapped z.</summary>
-    private static Tensor? AverageLatent(Generator g, double psi, long seed)
+    private static Tensor? AverageLatent(Generator g, double psi, long seed, TextWriter log)
     {
         if (psi == 1 || g.LatentAvg is not null)
             return null;
-        Console.Error.WriteLine($"note: the checkpoint has no average latent; truncating toward the mean of {MeanLatentSamples} mapped z (seed {seed})");
+        log.WriteLine($"note: the checkpoint has no average latent; truncating toward the mean of {MeanLatentSamples} mapped z (seed {seed})");
         using var rng = new RandomGenerator(seed, g.Input.Input.Device);
         return g.MeanLatent(MeanLatentSamples, rng);
     }
@@ -215,7 +215,7 @@ internal static class GanCommands
         return new LoadedGenerator(g, weights.Layout);
     }
 
-    private static int Guarded(Action body)
+    private static int Guarded(ParseResult parse, Action body)
     {
         try
         {
@@ -225,7 +225,7 @@ internal static class GanCommands
         catch (Exception e) when (e is ArgumentException or FormatException or IOException or WeightFormatException
                                       or InvalidOperationException or NotSupportedException or TorchException or UnauthorizedAccessException)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            parse.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
             return 1;
         }
     }
