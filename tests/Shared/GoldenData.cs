@@ -1,10 +1,10 @@
-namespace StyleBridge.Models.Tests;
+namespace StyleBridge.Tests.Shared;
 
 /// <summary>
 /// Locates the golden reference data: <c>STYLEBRIDGE_GOLDEN_DIR</c> if set, else <c>&lt;repo root&gt;/../shared/golden</c>,
 /// where the repository root is the first ancestor of the test assembly's directory that contains <c>global.json</c>.
 /// </summary>
-internal static class GoldenData
+public static class GoldenData
 {
     public const string EnvironmentVariable = "STYLEBRIDGE_GOLDEN_DIR";
 
