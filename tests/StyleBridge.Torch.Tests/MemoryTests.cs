@@ -68,3 +68,24 @@ public class MemoryTests
             _ = LibTorch.Ones([1024]);
     }
 }
+
+[Collection(NativeStateCollection.Name)]
+public class HostAllocatorTests
+{
+    [Fact]
+    public void KeepsFreedMemoryUnlessTheUserOptsOut()
+    {
+        string? previous = Environment.GetEnvironmentVariable("STYLEBRIDGE_HOST_ALLOCATOR");
+        try
+        {
+            Environment.SetEnvironmentVariable("STYLEBRIDGE_HOST_ALLOCATOR", "default");
+            Assert.False(HostAllocator.KeepFreedMemory());
+            Environment.SetEnvironmentVariable("STYLEBRIDGE_HOST_ALLOCATOR", null);
+            Assert.Equal(OperatingSystem.IsLinux(), HostAllocator.KeepFreedMemory());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("STYLEBRIDGE_HOST_ALLOCATOR", previous);
+        }
+    }
+}

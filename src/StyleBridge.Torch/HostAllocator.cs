@@ -1,11 +1,11 @@
 using System.Runtime.InteropServices;
 
-namespace StyleBridge.Models.StyleGan2;
+namespace StyleBridge.Torch;
 
 /// <summary>
-/// glibc hands every freed block above its mmap threshold (at most 32 MiB by default) back to the kernel, so each
-/// large activation of a 1024² synthesis (128 MiB per 32-channel map) is page-faulted in afresh, which costs as
-/// much as the convolution writing it. Keeping freed memory in the heap lets the next layer reuse it; the price is
+/// Host memory for CPU tensors. glibc hands every freed block above its mmap threshold (at most 32 MiB by default)
+/// back to the kernel, so each large activation of a 1024² synthesis (128 MiB per 32-channel map) is page-faulted in
+/// afresh, which costs as much as the convolution writing it. Keeping freed memory in the heap lets the next layer reuse it; the price is
 /// that the process keeps its peak footprint. Linux/glibc only; elsewhere a no-op.
 /// </summary>
 public static partial class HostAllocator
