@@ -8,7 +8,7 @@ public sealed class BadInputTests
     private static string ClipName => Path.GetFileName(Directory.GetFiles(GoldenData.Path("clip"), "*_state.safetensors").Order(StringComparer.Ordinal).First())[..^"_state.safetensors".Length];
     private static string ClipWeights => GoldenData.Path("clip", ClipName + "_state.safetensors");
     private static string ClipConfig => GoldenData.Path("clip", ClipName + "_config.json");
-    private static GanSet Gan => StyleGanGolden.Sets().First();
+    private static GoldenModelSet Gan => StyleGanGolden.Sets().First();
 
     private static void AssertFailsNaming(CliResult result, string path)
     {

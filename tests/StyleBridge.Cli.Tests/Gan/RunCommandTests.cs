@@ -179,7 +179,7 @@ public sealed class RunCommandTests
     /// <c>gan run</c> with the set's config and constant noise on a safetensors of <paramref name="inputs"/>; the
     /// written output, loaded.
     /// </summary>
-    private static StateDict RunGan(GanSet set, string weights, TempDirectory temp, IEnumerable<(string Name, Tensor Value)> inputs, params string[] extra)
+    private static StateDict RunGan(GoldenModelSet set, string weights, TempDirectory temp, IEnumerable<(string Name, Tensor Value)> inputs, params string[] extra)
     {
         string inPath = temp.File("in.safetensors");
         string outPath = temp.File("out.safetensors");
@@ -197,7 +197,7 @@ public sealed class RunCommandTests
     /// stores it (NVIDIA <c>w_avg</c>, rosinality <c>_ckpt.pt</c> latent_avg = mean_latent[0]); otherwise the state
     /// plus <c>latent_avg</c> = the golden <c>mean_latent</c>, written to a temporary safetensors.
     /// </summary>
-    private static string WeightsWithAverageLatent(GanSet set, StateDict io, TempDirectory temp)
+    private static string WeightsWithAverageLatent(GoldenModelSet set, StateDict io, TempDirectory temp)
     {
         if (!io.TryGetValue("mean_latent", out var meanLatent))
             return set.StatePath;

@@ -39,7 +39,7 @@ public class CheckpointTests(ITestOutputHelper output)
     }
 
     /// <summary>max |Δ| over every image case of a golden set, for a given model.</summary>
-    private double WorstImage(GoldenSet set, Generator g, string label)
+    private double WorstImage(GoldenModelSet set, Generator g, string label)
     {
         using var scope = TensorScope.Begin();
         using var mode = LibTorch.InferenceMode();

@@ -9,7 +9,7 @@ namespace StyleBridge.Models.Tests.StyleGan2;
 /// <summary>Synthesis options and code paths the golden data does not pin down on its own.</summary>
 public class GeneratorBehaviourTests
 {
-    private static GoldenSet Rosinality => StyleGanGolden.Sets.Last(s => s.Folder == "rosinality");
+    private static GoldenModelSet Rosinality => StyleGanGolden.Sets.Last(s => s.Folder == "rosinality");
 
     /// <summary>rosinality's modulated conv for one sample, with the generic upfirdn2d: the oracle for both fast paths.</summary>
     private static Tensor PerSampleReference(ModulatedConv2d conv, Tensor x, Tensor s, Tensor bias, double gain)

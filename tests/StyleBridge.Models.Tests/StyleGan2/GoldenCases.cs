@@ -13,7 +13,7 @@ namespace StyleBridge.Models.Tests.StyleGan2;
 internal static class GoldenCases
 {
     /// <summary>Every case an io file supports: "mapping", "mean_latent", "mixing", "latents:&lt;name&gt;", "styles:&lt;prefix&gt;", "image:&lt;name&gt;".</summary>
-    public static IEnumerable<string> For(GoldenSet set)
+    public static IEnumerable<string> For(GoldenModelSet set)
     {
         var io = StyleGanGolden.Io(set);
         var keys = io.Keys.ToHashSet();
@@ -33,7 +33,7 @@ internal static class GoldenCases
     }
 
     /// <summary>Metadata of the io file, or a value of the set's config.json.</summary>
-    public static int InjectIndex(GoldenSet set)
+    public static int InjectIndex(GoldenModelSet set)
     {
         var io = StyleGanGolden.Io(set);
         if (io.Metadata.TryGetValue("inject_index", out string? text))
@@ -42,7 +42,7 @@ internal static class GoldenCases
     }
 
     /// <summary>The model input (W+ or a style list) for an image case, computed in <paramref name="dtype"/>.</summary>
-    public static Tensor ImageLatent(GoldenSet set, Generator g, string image, ScalarType dtype)
+    public static Tensor ImageLatent(GoldenModelSet set, Generator g, string image, ScalarType dtype)
     {
         var io = StyleGanGolden.Io(set);
         Tensor Input(string name) => io[name].To(dtype);
@@ -67,7 +67,7 @@ internal static class GoldenCases
     }
 
     /// <summary>The S list for img_s_edit: the styles of w with every ds.&lt;layer&gt; of the file added.</summary>
-    public static Tensor[] EditedStyles(GoldenSet set, Generator g, ScalarType dtype)
+    public static Tensor[] EditedStyles(GoldenModelSet set, Generator g, ScalarType dtype)
     {
         var io = StyleGanGolden.Io(set);
         // The float64 reference upcasts the edited float32 S vectors (s_w + ΔS formed in float32); the float32 run
@@ -90,7 +90,7 @@ internal static class GoldenCases
         return styles;
     }
 
-    public static Tensor Image(GoldenSet set, Generator g, string image, ScalarType dtype)
+    public static Tensor Image(GoldenModelSet set, Generator g, string image, ScalarType dtype)
     {
         if (image == "img_s_edit")
             return g.SynthesizeFromStyles(EditedStyles(set, g, dtype));
@@ -98,7 +98,7 @@ internal static class GoldenCases
     }
 
     /// <summary>The stored W+ (or w) input that S vectors with this prefix were computed from (upcast for float64, as the references were).</summary>
-    public static Tensor StyleSource(GoldenSet set, string prefix, ScalarType dtype)
+    public static Tensor StyleSource(GoldenModelSet set, string prefix, ScalarType dtype)
     {
         var io = StyleGanGolden.Io(set);
         string source = prefix["s_".Length..];

@@ -49,7 +49,7 @@ public class GoldenParityTests(ITestOutputHelper output)
         }
     }
 
-    private void Run(GoldenSet set, Generator g, string caseName, ScalarType dtype)
+    private void Run(GoldenModelSet set, Generator g, string caseName, ScalarType dtype)
     {
         var io = StyleGanGolden.Io(set);
         string kind = caseName.Split(':')[0];
@@ -92,7 +92,7 @@ public class GoldenParityTests(ITestOutputHelper output)
     }
 
     // float32: within tolerance of the float32 and the float64 reference; float64: within 1e-9 of the float64 one.
-    private void Check(GoldenSet set, string name, Tensor actual, ScalarType dtype, double tolerance, string? f64Name = null)
+    private void Check(GoldenModelSet set, string name, Tensor actual, ScalarType dtype, double tolerance, string? f64Name = null)
     {
         var io = StyleGanGolden.Io(set);
         f64Name ??= name + "_f64";

@@ -9,19 +9,6 @@ using StyleBridge.Torch.Serialization;
 
 namespace StyleBridge.Models.Tests.StyleGan2;
 
-/// <summary>
-/// One golden model set: <c>&lt;name&gt;_state.safetensors</c>, <c>&lt;name&gt;_config.json</c> and
-/// <c>&lt;name&gt;_io.safetensors</c> in a folder under <c>stylegan2/</c>.
-/// </summary>
-internal sealed record GoldenSet(string Folder, string Name, string Directory)
-{
-    public string Id => Folder + "/" + Name;
-    public string StatePath => Path.Combine(Directory, Name + "_state.safetensors");
-    public string ConfigPath => Path.Combine(Directory, Name + "_config.json");
-    public string IoPath => Path.Combine(Directory, Name + "_io.safetensors");
-    public override string ToString() => Id;
-}
-
 /// <summary>Discovery of the StyleGAN2 golden sets, and the loaded models and io files, cached per process.</summary>
 internal static partial class StyleGanGolden
 {
@@ -31,13 +18,13 @@ internal static partial class StyleGanGolden
 
     private static readonly ConcurrentDictionary<(string, ScalarType), Lazy<Generator>> Models = new();
     private static readonly ConcurrentDictionary<string, Lazy<StateDict>> IoFiles = new();
-    private static readonly Lazy<IReadOnlyList<GoldenSet>> AllSets = new(Discover);
+    private static readonly Lazy<IReadOnlyList<GoldenModelSet>> AllSets = new(Discover);
 
     public static string Root => GoldenData.Path("stylegan2");
 
-    public static IReadOnlyList<GoldenSet> Sets => AllSets.Value;
+    public static IReadOnlyList<GoldenModelSet> Sets => AllSets.Value;
 
-    public static GoldenSet Set(string id) => Sets.Single(s => s.Id == id);
+    public static GoldenModelSet Set(string id) => Sets.Single(s => s.Id == id);
 
     public static TheoryData<string> SetIds()
     {
@@ -47,31 +34,14 @@ internal static partial class StyleGanGolden
         return data;
     }
 
-    private static IReadOnlyList<GoldenSet> Discover()
-    {
-        var sets = new List<GoldenSet>();
-        foreach (string dir in Directory.GetDirectories(Root).Order(StringComparer.Ordinal))
-        {
-            foreach (string state in Directory.GetFiles(dir, "*_state.safetensors").Order(StringComparer.Ordinal))
-            {
-                string name = Path.GetFileName(state)[..^"_state.safetensors".Length];
-                var set = new GoldenSet(Path.GetFileName(dir), name, dir);
-                if (File.Exists(set.ConfigPath) && File.Exists(set.IoPath))
-                    sets.Add(set);
-            }
-        }
-
-        if (sets.Count == 0)
-            throw new InvalidOperationException($"no StyleGAN2 golden sets under {Root}");
-        return sets;
-    }
+    private static IReadOnlyList<GoldenModelSet> Discover() => GoldenData.ModelSets("stylegan2");
 
     /// <summary>
     /// The set's model (float32 or float64), loaded once per process from its state file. It is loaded on a thread of
     /// its own: parameters made while the caller sits in inference mode would be inference tensors, unusable by the
     /// tests that need gradients.
     /// </summary>
-    public static Generator Model(GoldenSet set, ScalarType dtype = ScalarType.Float32) =>
+    public static Generator Model(GoldenModelSet set, ScalarType dtype = ScalarType.Float32) =>
         Models.GetOrAdd((set.Id, dtype), _ => new Lazy<Generator>(() =>
         {
             Generator? g = null;
@@ -94,10 +64,10 @@ internal static partial class StyleGanGolden
             return g ?? throw new InvalidOperationException($"loading {set.Id} failed", error);
         })).Value;
 
-    public static StateDict Io(GoldenSet set) =>
+    public static StateDict Io(GoldenModelSet set) =>
         IoFiles.GetOrAdd(set.Id, _ => new Lazy<StateDict>(() => SafeTensors.Load(set.IoPath))).Value;
 
-    public static JsonElement Config(GoldenSet set) => JsonDocument.Parse(File.ReadAllText(set.ConfigPath)).RootElement;
+    public static JsonElement Config(GoldenModelSet set) => JsonDocument.Parse(File.ReadAllText(set.ConfigPath)).RootElement;
 
     /// <summary>max |a − b| in float64.</summary>
     public static double MaxAbsDiff(Tensor a, Tensor b)
