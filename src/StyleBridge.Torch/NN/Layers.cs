@@ -25,24 +25,23 @@ public sealed class Linear : Module
     public Tensor Forward(Tensor x) => Functional.Linear(x, Weight, Bias);
 }
 
-/// <summary>LayerNorm over the last dim(s), biased variance.</summary>
-public sealed class LayerNorm : Module
+/// <summary>LayerNorm over the last dim, biased variance.</summary>
+public class LayerNorm : Module
 {
-    private readonly long[] normalizedShape;
-
     public LayerNorm(long dim, double eps = 1e-5)
     {
-        normalizedShape = [dim];
+        NormalizedShape = [dim];
         Eps = eps;
         Weight = RegisterParameter("weight", LibTorch.Ones([dim]));
         Bias = RegisterParameter("bias", LibTorch.Zeros([dim]));
     }
 
+    protected long[] NormalizedShape { get; }
     public double Eps { get; }
     public Tensor Weight { get; }
     public Tensor Bias { get; }
 
-    public Tensor Forward(Tensor x) => Functional.LayerNorm(x, normalizedShape, Weight, Bias, Eps);
+    public virtual Tensor Forward(Tensor x) => Functional.LayerNorm(x, NormalizedShape, Weight, Bias, Eps);
 }
 
 public sealed class Embedding : Module
