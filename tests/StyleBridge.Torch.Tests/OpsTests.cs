@@ -232,3 +232,19 @@ public class MemoryFormatTests
         Assert.Equal(new float[] { -1, 0, 3 }, x.ToArray<float>());
     }
 }
+
+public class VarianceTests
+{
+    [Fact]
+    public void CorrectionsMatchTheirDefinition()
+    {
+        using var scope = TensorScope.Begin();
+        var x = Tensor.FromArray(new double[] { 1, 2, 4, 7, 11 });
+        // Σ(x − mean)² = 66 for mean 5
+        Assert.Equal(66.0 / 5, x.Var(correction: 0).Item<double>(), 12);
+        Assert.Equal(66.0 / 4, x.Var().Item<double>(), 12);
+        Assert.Equal(66.0 / 3, x.Var(correction: 2).Item<double>(), 12);
+        Assert.Equal(Math.Sqrt(66.0 / 3), x.Std(correction: 2).Item<double>(), 12);
+        Assert.ThrowsAny<TorchException>(() => x.Var(correction: 5));
+    }
+}

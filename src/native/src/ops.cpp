@@ -216,8 +216,19 @@ int32_t sb_var_std(uint8_t is_std, sb_tensor ha, const int64_t* dims, int32_t nd
   return guard(is_std ? "std" : "var", [&] {
     auto& a = T(ha);
     c10::optional<at::IntArrayRef> d = ndims == 0 ? c10::nullopt : c10::optional<at::IntArrayRef>(sb::ints(dims, ndims));
-    c10::optional<int64_t> corr = correction;
-    put(out, is_std ? at::std(a, d, corr, keepdim) : at::var(a, d, corr, keepdim));
+    // The correction argument changed type between libtorch 1.13 (int64) and 2.x (Scalar); the `unbiased` overload is
+    // the same in both, and other corrections rescale the biased estimate: var_c = var_0 * n / (n - c).
+    if (correction == 0 || correction == 1) {
+      bool unbiased = correction == 1;
+      put(out, is_std ? at::std(a, d, unbiased, keepdim) : at::var(a, d, unbiased, keepdim));
+      return;
+    }
+    int64_t n = 1;
+    if (ndims == 0) n = a.numel();
+    else for (int32_t i = 0; i < ndims; ++i) n *= a.size(dims[i]);
+    if (n - correction <= 0) throw sb::ArgumentError("correction leaves no degrees of freedom");
+    auto v = at::var(a, d, false, keepdim).mul(static_cast<double>(n) / static_cast<double>(n - correction));
+    put(out, is_std ? v.sqrt() : v);
   });
 }
 
