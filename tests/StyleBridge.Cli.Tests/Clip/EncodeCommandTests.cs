@@ -76,7 +76,7 @@ public sealed class EncodeCommandTests
         Assert.Equal(expected.Order(StringComparer.Ordinal), written.Keys.Order(StringComparer.Ordinal));
         foreach (string tensor in expected)
         {
-            Tensors.Close(written[tensor], golden[tensor], Tolerance, $"{container} {tensor}");
+            TensorDiff.Close(written[tensor], golden[tensor], Tolerance, $"{container} {tensor}");
             Assert.Contains(tensor, result.Output);
         }
     }

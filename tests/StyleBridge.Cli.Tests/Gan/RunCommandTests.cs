@@ -98,11 +98,11 @@ public sealed class RunCommandTests
         using var output = RunGan(set, set.StatePath, temp, [("z", io["z"])]);
 
         var w = ExpectedW(io);
-        Tensors.Close(output["w"], w, StyleGanGolden.VectorTolerance, $"{id} w");
+        TensorDiff.Close(output["w"], w, StyleGanGolden.VectorTolerance, $"{id} w");
         var ws = io.TryGetValue("ws_psi1", out var wsPsi1) ? wsPsi1 : Broadcast(w, NumWs(io));
-        Tensors.Close(output["ws"], ws, StyleGanGolden.VectorTolerance, $"{id} ws");
+        TensorDiff.Close(output["ws"], ws, StyleGanGolden.VectorTolerance, $"{id} ws");
         var image = io.TryGetValue("img_w", out var imgW) ? imgW : io["img_psi1"];
-        Tensors.Close(output["images"], image, StyleGanGolden.ImageTolerance, $"{id} image");
+        TensorDiff.Close(output["images"], image, StyleGanGolden.ImageTolerance, $"{id} image");
     }
 
     [Theory]
@@ -117,10 +117,10 @@ public sealed class RunCommandTests
         using var output = RunGan(set, WeightsWithAverageLatent(set, io, temp), temp, [("z", io["z"])],
             "--truncation", psi.ToString("R", CultureInfo.InvariantCulture));
 
-        Tensors.Close(output["w"], ExpectedW(io), StyleGanGolden.VectorTolerance, $"{id} w (before truncation)");
+        TensorDiff.Close(output["w"], ExpectedW(io), StyleGanGolden.VectorTolerance, $"{id} w (before truncation)");
         if (io.TryGetValue("ws_" + image["img_".Length..], out var ws))
-            Tensors.Close(output["ws"], ws, StyleGanGolden.VectorTolerance, $"{id} ws ψ={psi}");
-        Tensors.Close(output["images"], io[image], StyleGanGolden.ImageTolerance, $"{id} {image}");
+            TensorDiff.Close(output["ws"], ws, StyleGanGolden.VectorTolerance, $"{id} ws ψ={psi}");
+        TensorDiff.Close(output["images"], io[image], StyleGanGolden.ImageTolerance, $"{id} {image}");
     }
 
     [Theory]
@@ -134,7 +134,7 @@ public sealed class RunCommandTests
         using var output = RunGan(set, set.StatePath, temp, [("ws", io[input])]);
 
         Assert.Equal(["images"], output.Keys);
-        Tensors.Close(output["images"], io["img_" + input], StyleGanGolden.ImageTolerance, $"{id} img_{input}");
+        TensorDiff.Close(output["images"], io["img_" + input], StyleGanGolden.ImageTolerance, $"{id} img_{input}");
     }
 
     [Theory]
@@ -149,7 +149,7 @@ public sealed class RunCommandTests
             .Select(kv => ("styles." + kv.Key[(prefix.Length + 1)..], kv.Value)).ToArray();
         using var output = RunGan(set, set.StatePath, temp, styles);
 
-        Tensors.Close(output["images"], io[image], StyleGanGolden.ImageTolerance, $"{id} {prefix} → {image}");
+        TensorDiff.Close(output["images"], io[image], StyleGanGolden.ImageTolerance, $"{id} {prefix} → {image}");
     }
 
     [Theory]
@@ -172,7 +172,7 @@ public sealed class RunCommandTests
 
         Assert.Equal(io.Keys.Count(k => k.StartsWith("ds.", StringComparison.Ordinal)), edited);
         using var output = RunGan(set, set.StatePath, temp, styles);
-        Tensors.Close(output["images"], io["img_s_edit"], StyleGanGolden.ImageTolerance, $"{id} img_s_edit");
+        TensorDiff.Close(output["images"], io["img_s_edit"], StyleGanGolden.ImageTolerance, $"{id} img_s_edit");
     }
 
     /// <summary>

@@ -53,14 +53,6 @@ internal static class ClipGolden
         return data;
     }
 
-    /// <summary>max |a − b| over all elements, computed in float64.</summary>
-    public static double MaxAbsDiff(Tensor a, Tensor b)
-    {
-        Assert.Equal(a.Shape, b.Shape);
-        using var scope = TensorScope.Begin();
-        return a.Cpu().Double().Sub(b.Cpu().Double()).Abs().Max().Item<double>();
-    }
-
     /// <summary>The golden state dict as plain tensors (the test owns it).</summary>
     public static StateDict LoadState(ClipModelSet set) => SafeTensors.Load(set.StatePath);
 }

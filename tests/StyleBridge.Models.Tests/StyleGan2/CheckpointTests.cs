@@ -46,7 +46,7 @@ public class CheckpointTests(ITestOutputHelper output)
         double worst = 0;
         foreach (string image in GoldenCases.For(set).Where(c => c.StartsWith("image:", StringComparison.Ordinal)).Select(c => c[6..]))
         {
-            double d = StyleGanGolden.MaxAbsDiff(GoldenCases.Image(set, g, image, ScalarType.Float32), StyleGanGolden.Io(set)[image]);
+            double d = TensorDiff.MaxAbs(GoldenCases.Image(set, g, image, ScalarType.Float32), StyleGanGolden.Io(set)[image]);
             output.WriteLine($"{label} {image}: {d:E2}");
             worst = Math.Max(worst, d);
         }
@@ -79,7 +79,7 @@ public class CheckpointTests(ITestOutputHelper output)
         foreach (string key in io.Keys.Where(k => k.StartsWith("img_trunc", StringComparison.Ordinal) && !k.EndsWith("_f64", StringComparison.Ordinal)))
         {
             var image = g.Generate(io["z"], StyleGanGolden.PsiFromName(key)!.Value);
-            Assert.True(StyleGanGolden.MaxAbsDiff(image, io[key]) <= StyleGanGolden.ImageTolerance, key);
+            Assert.True(TensorDiff.MaxAbs(image, io[key]) <= StyleGanGolden.ImageTolerance, key);
         }
     }
 

@@ -100,12 +100,12 @@ public class GoldenParityTests(ITestOutputHelper output)
         if (dtype == ScalarType.Float32)
         {
             Assert.Equal(ScalarType.Float32, actual.Dtype);
-            double d32 = StyleGanGolden.MaxAbsDiff(actual, io[name]);
+            double d32 = TensorDiff.MaxAbs(actual, io[name]);
             output.WriteLine($"{set.Id} {name}: f32 vs f32 {d32:E2}");
             Assert.True(d32 <= tolerance, $"{set.Id} {name}: max |Δ| {d32:E3} vs the float32 reference > {tolerance:E1}");
             if (hasF64)
             {
-                double d64 = StyleGanGolden.MaxAbsDiff(actual, io[f64Name]);
+                double d64 = TensorDiff.MaxAbs(actual, io[f64Name]);
                 output.WriteLine($"{set.Id} {name}: f32 vs f64 {d64:E2}");
                 Assert.True(d64 <= tolerance, $"{set.Id} {name}: max |Δ| {d64:E3} vs the float64 reference > {tolerance:E1}");
             }
@@ -113,7 +113,7 @@ public class GoldenParityTests(ITestOutputHelper output)
         else if (hasF64)
         {
             Assert.Equal(ScalarType.Float64, actual.Dtype);
-            double d = StyleGanGolden.MaxAbsDiff(actual, io[f64Name]);
+            double d = TensorDiff.MaxAbs(actual, io[f64Name]);
             output.WriteLine($"{set.Id} {name}: f64 vs f64 {d:E2}");
             Assert.True(d <= StyleGanGolden.Float64Tolerance, $"{set.Id} {name}: float64 max |Δ| {d:E3} > {StyleGanGolden.Float64Tolerance:E1}");
         }

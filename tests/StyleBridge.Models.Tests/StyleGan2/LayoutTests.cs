@@ -156,7 +156,7 @@ public class LayoutTests(ITestOutputHelper output)
         Assert.Equal(DemodulationEpsilon.Rosinality, g.Config.DemodulationEpsilon);
         foreach (string image in GoldenCases.For(set).Where(c => c.StartsWith("image:", StringComparison.Ordinal)).Select(c => c[6..]))
         {
-            double d = StyleGanGolden.MaxAbsDiff(GoldenCases.Image(set, g, image, ScalarType.Float32), StyleGanGolden.Io(set)[image]);
+            double d = TensorDiff.MaxAbs(GoldenCases.Image(set, g, image, ScalarType.Float32), StyleGanGolden.Io(set)[image]);
             output.WriteLine($"nvidia weights, rosinality config, {name} {image}: {d:E2}");
             Assert.True(d <= StyleGanGolden.ImageTolerance, $"{image}: {d:E3}");
         }
@@ -200,12 +200,12 @@ public class LayoutTests(ITestOutputHelper output)
             foreach (string image in GoldenCases.For(set).Where(c => c.StartsWith("image:", StringComparison.Ordinal)).Select(c => c[6..]))
             {
                 var reference = StyleGanGolden.Io(set)[image];
-                double vsGolden = StyleGanGolden.MaxAbsDiff(GoldenCases.Image(set, viaNvidia, image, ScalarType.Float32), reference);
-                double vsDirect = StyleGanGolden.MaxAbsDiff(GoldenCases.Image(set, viaNvidia, image, ScalarType.Float32),
+                double vsGolden = TensorDiff.MaxAbs(GoldenCases.Image(set, viaNvidia, image, ScalarType.Float32), reference);
+                double vsDirect = TensorDiff.MaxAbs(GoldenCases.Image(set, viaNvidia, image, ScalarType.Float32),
                     GoldenCases.Image(set, direct, image, ScalarType.Float32));
-                double f64 = StyleGanGolden.MaxAbsDiff(GoldenCases.Image(set, viaNvidia64, image, ScalarType.Float64),
+                double f64 = TensorDiff.MaxAbs(GoldenCases.Image(set, viaNvidia64, image, ScalarType.Float64),
                     GoldenCases.Image(set, direct64, image, ScalarType.Float64));
-                double f64Matched = StyleGanGolden.MaxAbsDiff(GoldenCases.Image(set, matched64, image, ScalarType.Float64),
+                double f64Matched = TensorDiff.MaxAbs(GoldenCases.Image(set, matched64, image, ScalarType.Float64),
                     GoldenCases.Image(set, direct64, image, ScalarType.Float64));
                 output.WriteLine($"rosinality {name} via nvidia layout {image}: vs golden {vsGolden:E2}, vs direct f32 {vsDirect:E2}, f64 {f64:E2}, f64 with rosinality ε {f64Matched:E2}");
                 Assert.True(vsGolden <= StyleGanGolden.ImageTolerance, $"{image}: {vsGolden:E3}");

@@ -43,7 +43,7 @@ public class OpsTests
 
     private static Tensor Random(Generator g, params long[] shape) => LibTorch.Randn(shape, g, ScalarType.Float64);
 
-    private static double MaxDiff(Tensor a, Tensor b) => StyleGanGolden.MaxAbsDiff(a, b);
+    private static double MaxDiff(Tensor a, Tensor b) => TensorDiff.MaxAbs(a, b);
 
     public static TheoryData<int, int, int, int, int, int, int, int> UpfirdnCases() => new()
     {

@@ -69,14 +69,6 @@ internal static partial class StyleGanGolden
 
     public static JsonElement Config(GoldenModelSet set) => JsonDocument.Parse(File.ReadAllText(set.ConfigPath)).RootElement;
 
-    /// <summary>max |a − b| in float64.</summary>
-    public static double MaxAbsDiff(Tensor a, Tensor b)
-    {
-        Assert.Equal(b.Shape, a.Shape);
-        using var scope = TensorScope.Begin();
-        return a.Double().Sub(b.Double()).Abs().Max().Item<double>();
-    }
-
     /// <summary>
     /// ψ from a golden tensor name: <c>img_psi07</c>, <c>ws_psi07</c>, <c>img_trunc07</c> → 0.7, <c>..._psi1</c> → 1
     /// (digits after a leading 0 are the decimals).
