@@ -1,17 +1,17 @@
 # StyleBridge build. `make test` and `make run` work on a fresh Debian 12 machine with the .NET SDK:
-# they install the system packages they need (once; quiet when present), build the native shim and the solution.
+# they install the system packages they need (once; quiet when present) and build the solution. TorchSharp and
+# SkiaSharp come from NuGet; g++ and patchelf serve the libstdc++ compatibility step (tools/libstdcxx-compat),
+# python3-torch the reference side of the benchmarks and the weight-converter tests.
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
-APT_PACKAGES := libtorch-dev libopenblas0-pthread cmake g++ make libturbojpeg0-dev libspng-dev libwebp-dev redis-server python3-torch python3-numpy
-NATIVE_BUILD := artifacts/native-build
-NATIVE_LIB := artifacts/native/libsbtorch.so
+APT_PACKAGES := g++ make patchelf python3 python3-torch python3-numpy redis-server libfontconfig1
 DOTNET := dotnet
 DOTNET_FLAGS := -nologo -v q
-# Torch prefix for a CUDA build: make native TORCH_PREFIX=/opt/libtorch
-TORCH_PREFIX ?=
+# TorchSharp backend: cpu (default) or cuda (TorchSharp-cuda-linux, for the GPU image)
+TORCH_BACKEND ?= cpu
 
-.PHONY: deps native build test test-python bench run clean
+.PHONY: deps build test test-python bench run clean
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -23,15 +23,8 @@ deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-native: deps $(NATIVE_LIB)
-
-$(NATIVE_LIB): src/native/CMakeLists.txt $(wildcard src/native/include/*.h src/native/src/*.cpp src/native/src/*.h src/native/src/*.def)
-	cmake -S src/native -B $(NATIVE_BUILD) -DCMAKE_BUILD_TYPE=Release -DSB_OUTPUT_DIR=$(CURDIR)/artifacts/native \
-	  $(if $(TORCH_PREFIX),-DCMAKE_PREFIX_PATH=$(TORCH_PREFIX)) > /dev/null
-	cmake --build $(NATIVE_BUILD) -j$$(nproc)
-
-build: native
-	$(DOTNET) build Api.sln -c Release $(DOTNET_FLAGS)
+build: deps
+	$(DOTNET) build Api.sln -c Release -p:TorchBackend=$(TORCH_BACKEND) $(DOTNET_FLAGS)
 
 test: build
 	tools/run-tests.sh

@@ -1,6 +1,5 @@
 using System.Globalization;
 using StyleBridge.Models.Clip;
-using StyleBridge.Torch;
 
 namespace StyleBridge.Benchmarks;
 
@@ -26,12 +25,12 @@ internal static class ClipBenchmarks
         string imageName = $"clip-image-b{Batch}", textName = $"clip-text-b{Batch}";
 
         var config = ClipConfig.VitB32;
-        using var scope = TensorScope.Begin();
-        LibTorch.ManualSeed(0);
+        torch.manual_seed(0);
         using var model = new ClipModel(config);
-        model.Eval();
-        using var gen = new Generator(1);
-        var images = LibTorch.Randn([Batch, 3, config.ImageResolution, config.ImageResolution], gen);
+        model.eval();
+        using var scope = NewDisposeScope();
+        using var gen = new RandomGenerator(1);
+        var images = randn(new long[] { Batch, 3, config.ImageResolution, config.ImageResolution }, generator: gen);
         var ids = RandomPrompts(config.ContextLength, gen);
 
         double pyImages = 0, pyText = 0, imageSeconds = double.MaxValue, textSeconds = double.MaxValue, trimmedSeconds = double.MaxValue;
@@ -42,10 +41,10 @@ internal static class ClipBenchmarks
             pyImages = Math.Max(pyImages, py[imageName].GetProperty("items_per_s").GetDouble());
             pyText = Math.Max(pyText, py[textName].GetProperty("items_per_s").GetDouble());
 
-            using var inference = LibTorch.InferenceMode();
-            imageSeconds = Math.Min(imageSeconds, Harness.MedianSeconds(() => { using var s = TensorScope.Begin(); model.EncodeImage(images); }, Warmup, Iterations));
-            textSeconds = Math.Min(textSeconds, Harness.MedianSeconds(() => { using var s = TensorScope.Begin(); model.EncodeText(ids); }, Warmup, Iterations));
-            trimmedSeconds = Math.Min(trimmedSeconds, Harness.MedianSeconds(() => { using var s = TensorScope.Begin(); model.EncodeText(ids, trimPadding: true); }, Warmup, Iterations));
+            using var inference = inference_mode();
+            imageSeconds = Math.Min(imageSeconds, Harness.MedianSeconds(() => { using var s = NewDisposeScope(); model.EncodeImage(images); }, Warmup, Iterations));
+            textSeconds = Math.Min(textSeconds, Harness.MedianSeconds(() => { using var s = NewDisposeScope(); model.EncodeText(ids); }, Warmup, Iterations));
+            trimmedSeconds = Math.Min(trimmedSeconds, Harness.MedianSeconds(() => { using var s = NewDisposeScope(); model.EncodeText(ids, trimPadding: true); }, Warmup, Iterations));
         }
 
         double imagesPerSecond = Batch / imageSeconds;
@@ -73,20 +72,20 @@ internal static class ClipBenchmarks
     }
 
     /// <summary>Token ids shaped like tokenized prompts, as the Python side draws them: SOT, 6–12 word ids, EOT, zero padding.</summary>
-    private static Tensor RandomPrompts(int contextLength, Generator gen)
+    private static Tensor RandomPrompts(int contextLength, RandomGenerator gen)
     {
         const int meanLength = 10;
         var ids = new long[Batch * contextLength];
         for (int i = 0; i < Batch; i++)
         {
-            using var s = TensorScope.Begin();
-            long eot = LibTorch.Randint(meanLength - 3, meanLength + 4, [1], gen).Item<long>();
-            var words = LibTorch.Randint(1, ClipTokenizer.StartOfText, [eot - 1], gen).ToArray<long>();
+            using var s = NewDisposeScope();
+            long eot = randint(meanLength - 3, meanLength + 4, new long[] { 1 }, ScalarType.Int64, generator: gen).item<long>();
+            var words = randint(1, ClipTokenizer.StartOfText, new long[] { eot - 1 }, ScalarType.Int64, generator: gen).data<long>().ToArray();
             ids[i * contextLength] = ClipTokenizer.StartOfText;
             words.CopyTo(ids, i * contextLength + 1);
             ids[i * contextLength + eot] = ClipTokenizer.EndOfText;
         }
 
-        return Tensor.FromArray(ids, Batch, contextLength);
+        return tensor(ids, new long[] { Batch, contextLength });
     }
 }

@@ -31,9 +31,11 @@ internal static class Harness
         foreach (string a in args)
             psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
+        // stderr drains concurrently: reading the two pipes one after the other can deadlock on a chatty child
+        var stderrTask = p.StandardError.ReadToEndAsync();
         string stdout = p.StandardOutput.ReadToEnd();
-        string stderr = p.StandardError.ReadToEnd();
         p.WaitForExit();
+        string stderr = stderrTask.GetAwaiter().GetResult();
         if (p.ExitCode != 0)
             throw new InvalidOperationException($"{script} failed: {stderr}");
         var result = new Dictionary<string, JsonElement>();

@@ -1,9 +1,8 @@
 using System.Globalization;
-using StyleBridge.Torch;
 
 namespace StyleBridge.Benchmarks;
 
-/// <summary>The machine's matmul and conv throughput through our binding: the peaks model efficiency is measured against.</summary>
+/// <summary>The machine's matmul and conv throughput through TorchSharp: the peaks model efficiency is measured against.</summary>
 internal sealed record Peaks(double MatmulGflops, double ConvGflops);
 
 internal static class OpBenchmarks
@@ -11,7 +10,7 @@ internal static class OpBenchmarks
     private const int Rounds = 3;
 
     /// <summary>
-    /// matmul 1024³ and conv2d 512→512 3×3 on 64×64, through our binding and through python3-torch. The two sides
+    /// matmul 1024³ and conv2d 512→512 3×3 on 64×64, through TorchSharp and through python3-torch. The two sides
     /// alternate for <see cref="Rounds"/> rounds and each keeps its best median, so that a burst of outside load during
     /// one side's turn does not decide the ratio.
     /// </summary>
@@ -34,22 +33,22 @@ internal static class OpBenchmarks
 
     private static double MatmulGflops()
     {
-        using var scope = TensorScope.Begin();
-        using var mode = LibTorch.InferenceMode();
-        using var gen = new Generator(0);
-        var a = LibTorch.Randn([1024, 1024], gen);
-        var b = LibTorch.Randn([1024, 1024], gen);
-        double seconds = Harness.MedianSeconds(() => a.Matmul(b).Dispose(), 3, 10);
+        using var scope = NewDisposeScope();
+        using var mode = inference_mode();
+        using var gen = new RandomGenerator(0);
+        var a = randn(new long[] { 1024, 1024 }, generator: gen);
+        var b = randn(new long[] { 1024, 1024 }, generator: gen);
+        double seconds = Harness.MedianSeconds(() => a.matmul(b).Dispose(), 3, 10);
         return 2.0 * 1024 * 1024 * 1024 / seconds / 1e9;
     }
 
     private static double ConvGflops()
     {
-        using var scope = TensorScope.Begin();
-        using var mode = LibTorch.InferenceMode();
-        using var gen = new Generator(0);
-        var x = LibTorch.Randn([1, 512, 64, 64], gen);
-        var w = LibTorch.Randn([512, 512, 3, 3], gen);
+        using var scope = NewDisposeScope();
+        using var mode = inference_mode();
+        using var gen = new RandomGenerator(0);
+        var x = randn(new long[] { 1, 512, 64, 64 }, generator: gen);
+        var w = randn(new long[] { 512, 512, 3, 3 }, generator: gen);
         double seconds = Harness.MedianSeconds(() => Functional.Conv2d(x, w, null, 1, 1).Dispose(), 3, 10);
         return 2.0 * 512 * 512 * 9 * 64 * 64 / seconds / 1e9;
     }

@@ -1,13 +1,16 @@
 using StyleBridge.Benchmarks;
-using StyleBridge.Torch;
 
-// `make bench`: our binding against python3-torch on the same libtorch, in one run, at one thread count.
-int threads = args.Length > 0 ? int.Parse(args[0]) : Environment.ProcessorCount;
+// `make bench`: our TorchSharp-based code against python3-torch on the same libtorch, in one run, at one thread count.
+// Arguments: [threads] [group ...]; the op benchmarks (the peaks) always run, the groups "clip" and "sg2" only when
+// no group is named or when named (so `-- 4 ops` runs the op benchmarks alone).
+int threads = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : Environment.ProcessorCount;
 string[] only = args.Skip(1).ToArray();
 bool Wanted(string group) => only.Length == 0 || only.Contains(group);
 
-LibTorch.SetNumThreads(threads);
-Console.WriteLine($"libtorch {LibTorch.Version}, {threads} threads, OMP_WAIT_POLICY={Environment.GetEnvironmentVariable("OMP_WAIT_POLICY")} (the Python side inherits it)");
+// First: the OpenMP wait policy and host allocator before libtorch loads, then the thread count.
+TorchRuntime.Initialize(threads);
+var torchSharp = typeof(torch).Assembly.GetName().Version;
+Console.WriteLine($"TorchSharp {torchSharp?.Major}.{torchSharp?.Minor} / libtorch {TorchRuntime.LibTorchVersion}, {torch.get_num_threads()} threads, OMP_WAIT_POLICY={Environment.GetEnvironmentVariable(TorchRuntime.WaitPolicyVariable)} (the Python side inherits it)");
 
 var peaks = OpBenchmarks.Run(threads);
 if (Wanted("clip"))

@@ -1,15 +1,13 @@
 using System.Globalization;
 using StyleBridge.Models.StyleGan2;
-using StyleBridge.Torch;
 using Generator = StyleBridge.Models.StyleGan2.Generator;
-using RandomGenerator = StyleBridge.Torch.Generator;
 
 namespace StyleBridge.Benchmarks;
 
 /// <summary>
 /// 1024×1024 StyleGAN2 synthesis (config-f channel table, random weights, constant noise) on the CPU in float32,
 /// batch 1 and 4: seconds per image and the convolution GFLOP/s achieved, as a fraction of the conv2d GFLOP/s the
-/// same run measured through our binding; batch 1 also against bench/python/bench_sg2.py.
+/// same run measured through TorchSharp; batch 1 also against bench/python/bench_sg2.py.
 /// </summary>
 internal static class StyleGanBenchmarks
 {
@@ -23,13 +21,13 @@ internal static class StyleGanBenchmarks
             $"sg2-{Size}: {flops / 1e9:F1} GFLOP of convolution per image (modulated 3x3 convs {ConvFlopsPerImage(config, toRgb: false) / 1e9:F1}, ToRGB the rest)"));
         HostAllocator.KeepFreedMemory();
 
-        LibTorch.ManualSeed(0);
+        torch.manual_seed(0);
         // Whole-batch passes with either modulated-conv path, against the default configuration.
         using var fused = new Generator(config with { ModulatedConvPath = ModulatedConvPath.Fused, MaxCpuBatch = null });
         using var nonFused = new Generator(config with { ModulatedConvPath = ModulatedConvPath.NonFused, MaxCpuBatch = null });
-        nonFused.LoadStateDict(fused.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value));
+        nonFused.LoadWeights(fused.state_dict());
         using var auto = new Generator(config);
-        auto.LoadStateDict(fused.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value));
+        auto.LoadWeights(fused.state_dict());
 
         double? python = null;
         try
@@ -69,13 +67,13 @@ internal static class StyleGanBenchmarks
 
     private static double Measure(Generator g, int batch, int iterations)
     {
-        using var scope = TensorScope.Begin();
-        using var mode = LibTorch.InferenceMode();
-        using var rng = new RandomGenerator(batch);
-        var z = LibTorch.Randn([batch, g.Config.ZDim], rng);
+        using var scope = NewDisposeScope();
+        using var mode = inference_mode();
+        using var rng = new RandomGenerator((ulong)batch);
+        var z = randn(new long[] { batch, g.Config.ZDim }, generator: rng);
         return Harness.MedianSeconds(() =>
         {
-            using var inner = TensorScope.Begin();
+            using var inner = NewDisposeScope();
             _ = g.Generate(z);
         }, 1, iterations);
     }

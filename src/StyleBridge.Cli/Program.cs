@@ -1,3 +1,5 @@
 using StyleBridge.Cli;
+using StyleBridge.Torch;
 
+TorchRuntime.Initialize();
 return StyleBridgeCli.Run(args);

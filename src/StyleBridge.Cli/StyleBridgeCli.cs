@@ -6,7 +6,7 @@ namespace StyleBridge.Cli;
 /// <summary>The <c>stylebridge</c> command tree, built and run in-process (the executable's entry point calls <see cref="Run"/>).</summary>
 public static class StyleBridgeCli
 {
-    public static RootCommand Create() => new("StyleBridge: CLIP and StyleGAN2 on libtorch")
+    public static RootCommand Create() => new("StyleBridge: CLIP and StyleGAN2 on TorchSharp (libtorch)")
     {
         ClipCommands.Create(),
         GanCommands.Create(),

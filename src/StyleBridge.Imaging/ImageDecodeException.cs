@@ -19,7 +19,12 @@ public enum ImageDecodeReason
 public sealed class ImageDecodeException : Exception
 {
     public ImageDecodeException(ImageDecodeReason reason, ImageFormat format, string message)
-        : base($"{format} decode failed ({reason}): {message}")
+        : this(reason, format, message, null)
+    {
+    }
+
+    public ImageDecodeException(ImageDecodeReason reason, ImageFormat format, string message, Exception? innerException)
+        : base($"{format} decode failed ({reason}): {message}", innerException)
     {
         Reason = reason;
         Format = format;

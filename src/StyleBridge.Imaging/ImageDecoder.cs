@@ -6,8 +6,9 @@ namespace StyleBridge.Imaging;
 /// <summary>
 /// Decodes untrusted PNG, JPEG or WebP bytes to <see cref="RgbImage"/>, displayed the right way up (EXIF orientation
 /// from JPEG APP1, PNG eXIf or the WebP EXIF chunk is applied). Order of checks: byte size, signature, header
-/// (dimensions and EXIF, no pixel allocation), dimension limits, container completeness, then the pixel decode.
-/// Every failure is an <see cref="ImageDecodeException"/>.
+/// (dimensions and EXIF, read by our own parsers under Containers/ and Exif/, no pixel allocation), dimension limits,
+/// container completeness, PNG metadata size, then the pixel decode through SkiaSharp. Every failure is an
+/// <see cref="ImageDecodeException"/>.
 /// </summary>
 public static class ImageDecoder
 {

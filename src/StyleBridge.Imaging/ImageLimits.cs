@@ -20,8 +20,8 @@ public sealed class ImageLimits
     public long MaxPixels { get; init; } = 40_000_000;
 
     /// <summary>
-    /// Memory libspng may hold for ancillary PNG chunks (text, ICC profile, EXIF), including decompressed zTXt/iTXt/iCCP
-    /// payloads, so a compressed text chunk cannot act as a bomb either.
+    /// Largest total size of the ancillary PNG chunks (text, ICC profile, EXIF, unknown chunks), counting zTXt, iTXt and
+    /// iCCP payloads as inflated, so a compressed text chunk cannot act as a bomb either. Image data (IDAT) is not counted.
     /// </summary>
     public long MaxMetadataBytes { get; init; } = 8L * 1024 * 1024;
 

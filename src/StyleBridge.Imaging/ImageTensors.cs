@@ -1,4 +1,5 @@
-using StyleBridge.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace StyleBridge.Imaging;
 
@@ -9,11 +10,13 @@ public static class ImageTensors
     /// Stacks equally sized images into a float32 [N, 3, H, W] tensor on <paramref name="device"/> (CPU by default).
     /// Only the uint8 bytes travel to the device; the float ops there are torchvision's, in its order:
     /// ToTensor = float(b) / 255, then for <see cref="PixelRange.MinusOneToOne"/> Normalize(0.5, 0.5) = (t - 0.5) / 0.5.
+    /// The caller owns (disposes) the result; every intermediate tensor is disposed here.
     /// </summary>
     public static Tensor ToTensor(IReadOnlyList<RgbImage> images, PixelRange range = PixelRange.MinusOneToOne, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(images);
         if (images.Count == 0) throw new ArgumentException("at least one image is required", nameof(images));
+        if (range is not (PixelRange.ZeroToOne or PixelRange.MinusOneToOne)) throw new ArgumentOutOfRangeException(nameof(range));
         int width = images[0].Width, height = images[0].Height;
         int imageBytes = 3 * width * height;
         var hwc = new byte[checked((long)images.Count * imageBytes)];
@@ -25,15 +28,12 @@ public static class ImageTensors
             image.Pixels.CopyTo(hwc, (long)i * imageBytes);
         }
 
-        using var bytes = Tensor.FromBytes(hwc, ScalarType.UInt8, [images.Count, height, width, 3], device);
-        using var floats = bytes.To(ScalarType.Float32);
-        using var unit = floats.Div(255);
-        using var nchw = unit.Permute(0, 3, 1, 2);
-        if (range == PixelRange.ZeroToOne) return nchw.Contiguous();
-        if (range != PixelRange.MinusOneToOne) throw new ArgumentOutOfRangeException(nameof(range));
-        using var centred = nchw.Sub(0.5);
-        using var scaled = centred.Div(0.5);
-        return scaled.Contiguous();
+        using var scope = NewDisposeScope();
+        var bytes = tensor(hwc, [images.Count, height, width, 3], ScalarType.Byte, device);
+        var unit = bytes.to_type(ScalarType.Float32).div(255);
+        var nchw = unit.permute(0, 3, 1, 2);
+        var result = range == PixelRange.ZeroToOne ? nchw.contiguous() : nchw.sub(0.5).div(0.5).contiguous();
+        return result.MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -48,20 +48,18 @@ public static class ImageTensors
     public static RgbImage[] FromTensor(Tensor images)
     {
         ArgumentNullException.ThrowIfNull(images);
-        if (images.Dim != 4 || images.Size(1) != 3)
-            throw new ArgumentException($"expected [N, 3, H, W], got [{string.Join(", ", images.Shape)}]", nameof(images));
-        if (!images.Dtype.IsFloatingPoint())
-            throw new ArgumentException($"expected a floating-point tensor, got {images.Dtype}", nameof(images));
+        if (images.dim() != 4 || images.size(1) != 3)
+            throw new ArgumentException($"expected [N, 3, H, W], got [{string.Join(", ", images.shape)}]", nameof(images));
+        if (!images.is_floating_point())
+            throw new ArgumentException($"expected a floating-point tensor, got {images.dtype}", nameof(images));
 
-        long n = images.Size(0), height = images.Size(2), width = images.Size(3);
-        using var shifted = images.Add(1);
-        using var scaled = shifted.Mul(127.5);
-        using var rounded = scaled.Add(0.5);
-        using var clamped = rounded.Clamp(0, 255);
-        using var bytes = clamped.To(ScalarType.UInt8);
-        using var nhwc = bytes.Permute(0, 2, 3, 1);
-        using var contiguous = nhwc.Contiguous();
-        var all = contiguous.ToArray<byte>();
+        long n = images.size(0), height = images.size(2), width = images.size(3);
+        byte[] all;
+        using (NewDisposeScope())
+        {
+            var bytes = images.add(1).mul(127.5).add(0.5).clamp(0, 255).to_type(ScalarType.Byte);
+            all = bytes.permute(0, 2, 3, 1).contiguous().cpu().data<byte>().ToArray();
+        }
 
         long imageBytes = 3 * width * height;
         var result = new RgbImage[n];

@@ -1,4 +1,3 @@
-using StyleBridge.Torch;
 
 namespace StyleBridge.Tests.Shared;
 
@@ -8,9 +7,9 @@ public static class TensorDiff
     /// <summary>max |actual − expected| over all elements, after checking the shapes agree.</summary>
     public static double MaxAbs(Tensor actual, Tensor expected)
     {
-        Assert.Equal(expected.Shape, actual.Shape);
-        using var scope = TensorScope.Begin();
-        return actual.Cpu().Double().Sub(expected.Cpu().Double()).Abs().Max().Item<double>();
+        Assert.Equal(expected.shape, actual.shape);
+        using var scope = NewDisposeScope();
+        return actual.cpu().to(ScalarType.Float64).sub(expected.cpu().to(ScalarType.Float64)).abs().max().item<double>();
     }
 
     public static void Close(Tensor actual, Tensor expected, double tolerance, string what)

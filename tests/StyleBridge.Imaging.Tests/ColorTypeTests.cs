@@ -1,5 +1,5 @@
+using SkiaSharp;
 using StyleBridge.Imaging;
-using StyleBridge.Imaging.Native;
 
 namespace StyleBridge.Imaging.Tests;
 
@@ -39,6 +39,28 @@ public class ColorTypeTests
         byte[] rgb16 = [0x12, 0x34, 0xAB, 0xCD, 0xFF, 0xFF, 0x00, 0x01, 0x80, 0x00, 0x7F, 0xFF];
         var image = ImageDecoder.Decode(Crafting.Png(2, 1, 16, 2, rgb16, 12));
         Assert.Equal(new byte[] { 0x12, 0xAB, 0xFF, 0x00, 0x80, 0x7F }, image.Pixels);
+
+        // Where rounding (x / 257) would give the next level up, the high byte is still kept.
+        byte[] nearUp = [0x12, 0xF0, 0x7F, 0x80, 0xFE, 0xFF];
+        Assert.Equal(new byte[] { 0x12, 0x7F, 0xFE }, ImageDecoder.Decode(Crafting.Png(1, 1, 16, 2, nearUp, 6)).Pixels);
+    }
+
+    [Fact]
+    public void Palette_png_with_trns_drops_alpha()
+    {
+        byte[] plte = [200, 10, 20, 30, 40, 250];
+        byte[] trns = [0, 128];
+        byte[] indices = [0, 1];
+        var png = Crafting.Png(2, 1, 8, 3, indices, 2, Crafting.PngChunk("PLTE", plte), Crafting.PngChunk("tRNS", trns));
+        Assert.Equal(plte, ImageDecoder.Decode(png).Pixels);
+    }
+
+    [Fact]
+    public void Low_bit_depth_gray_png_scales_to_8_bits()
+    {
+        byte[] gray2 = [0b00_01_10_11];     // four 2-bit samples: 0, 1, 2, 3 -> 0, 85, 170, 255
+        var image = ImageDecoder.Decode(Crafting.Png(4, 1, 2, 0, gray2, 1));
+        Assert.Equal(new byte[] { 0, 0, 0, 85, 85, 85, 170, 170, 170, 255, 255, 255 }, image.Pixels);
     }
 
     [Fact]
@@ -48,6 +70,15 @@ public class ColorTypeTests
         byte[] indices = [2, 0, 1];
         var png = Crafting.Png(3, 1, 8, 3, indices, 3, Crafting.PngChunk("PLTE", plte));
         Assert.Equal(new byte[] { 0, 0, 255, 255, 0, 0, 0, 255, 0 }, ImageDecoder.Decode(png).Pixels);
+    }
+
+    [Fact]
+    public void Png_gamma_is_not_applied()
+    {
+        var stored = TestImages.Unique(6, 4);
+        byte[] linear = [0, 1, 0x86, 0xA0];     // gAMA 100000: linear samples, far from sRGB
+        var png = Crafting.InsertPngChunk(ImageEncoder.EncodePng(stored), Crafting.PngChunk("gAMA", linear));
+        Assert.Equal(stored.Pixels, ImageDecoder.Decode(png).Pixels);
     }
 
     [Fact]
@@ -70,7 +101,7 @@ public class ColorTypeTests
     }
 
     [Fact]
-    public unsafe void Webp_with_alpha_drops_alpha()
+    public void Webp_with_alpha_drops_alpha()
     {
         const int w = 4, h = 2;
         var rgba = new byte[w * h * 4];
@@ -82,32 +113,31 @@ public class ColorTypeTests
             rgba[4 * i + 2] = expected[3 * i + 2] = (byte)(7 * i);
             rgba[4 * i + 3] = (byte)(10 + 30 * i);   // never 0: libwebp may rewrite the colour of fully transparent pixels
         }
-        byte* output = null;
-        nuint size;
-        fixed (byte* src = rgba) size = WebPNative.WebPEncodeLosslessRGBA(src, w, h, 4 * w, &output);
-        var webp = new ReadOnlySpan<byte>(output, (int)size).ToArray();
-        WebPNative.WebPFree(output);
+        var webp = EncodeWithSkia(rgba, new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Unpremul),
+            pixmap => pixmap.Encode(new SKWebpEncoderOptions(SKWebpEncoderCompression.Lossless, 70)));
+        Assert.True(Crafting.WebPHasAlpha(webp), "the fixture must carry an alpha channel");
 
         Assert.Equal(expected, ImageDecoder.Decode(webp).Pixels);
     }
 
-    internal static unsafe byte[] EncodeGrayJpeg(byte[] gray, int w, int h)
+    /// <summary>A 1-component (grayscale) JPEG, written by Skia's encoder from an 8-bit gray pixmap.</summary>
+    internal static byte[] EncodeGrayJpeg(byte[] gray, int w, int h)
     {
-        nint handle = TurboJpegNative.tjInitCompress();
-        try
+        var jpeg = EncodeWithSkia(gray, new SKImageInfo(w, h, SKColorType.Gray8, SKAlphaType.Opaque),
+            pixmap => pixmap.Encode(new SKJpegEncoderOptions(95)));
+        Assert.Single(Crafting.JpegFrameComponents(jpeg));
+        return jpeg;
+    }
+
+    private static unsafe byte[] EncodeWithSkia(byte[] pixels, SKImageInfo info, Func<SKPixmap, SKData?> encode)
+    {
+        Assert.Equal(info.BytesSize, pixels.Length);
+        fixed (byte* p = pixels)
         {
-            byte* jpeg = null;
-            System.Runtime.InteropServices.CULong size = default;
-            fixed (byte* src = gray)
-                Assert.Equal(0, TurboJpegNative.tjCompress2(handle, src, w, w, h, TurboJpegNative.TJPF_GRAY, &jpeg, &size,
-                    TurboJpegNative.TJSAMP_GRAY, 95, 0));
-            var bytes = new ReadOnlySpan<byte>(jpeg, (int)size.Value).ToArray();
-            TurboJpegNative.tjFree(jpeg);
-            return bytes;
-        }
-        finally
-        {
-            TurboJpegNative.tjDestroy(handle);
+            using var pixmap = new SKPixmap(info, (nint)p, info.RowBytes);
+            using var data = encode(pixmap);
+            Assert.NotNull(data);
+            return data.ToArray();
         }
     }
 }

@@ -54,16 +54,29 @@ internal static class Crafting
     public static byte[] PatchJpegSize(byte[] jpeg, int width, int height)
     {
         var b = (byte[])jpeg.Clone();
-        for (int i = 2; i + 9 < b.Length; i++)
-        {
-            if (b[i] == 0xFF && b[i + 1] is 0xC0 or 0xC1 or 0xC2)
-            {
-                BinaryPrimitives.WriteUInt16BigEndian(b.AsSpan(i + 5), (ushort)height);
-                BinaryPrimitives.WriteUInt16BigEndian(b.AsSpan(i + 7), (ushort)width);
-                return b;
-            }
-        }
+        int sof = FindJpegSof(b);
+        BinaryPrimitives.WriteUInt16BigEndian(b.AsSpan(sof + 5), (ushort)height);
+        BinaryPrimitives.WriteUInt16BigEndian(b.AsSpan(sof + 7), (ushort)width);
+        return b;
+    }
+
+    /// <summary>Offset of the 0xFF of the SOF0/SOF1/SOF2 marker; the segment is FF Cn, length, precision, height, width, Nf, components.</summary>
+    public static int FindJpegSof(byte[] jpeg)
+    {
+        for (int i = 2; i + 9 < jpeg.Length; i++)
+            if (jpeg[i] == 0xFF && jpeg[i + 1] is 0xC0 or 0xC1 or 0xC2) return i;
         throw new InvalidOperationException("no SOF marker");
+    }
+
+    /// <summary>The frame's components as (id, horizontal sampling, vertical sampling).</summary>
+    public static (int Id, int H, int V)[] JpegFrameComponents(byte[] jpeg)
+    {
+        int sof = FindJpegSof(jpeg);
+        int count = jpeg[sof + 9];
+        return Enumerable.Range(0, count)
+            .Select(c => jpeg[sof + 10 + 3 * c + 1])
+            .Select((sampling, c) => ((int)jpeg[sof + 10 + 3 * c], sampling >> 4, sampling & 0x0F))
+            .ToArray();
     }
 
     // ---- PNG ----
@@ -138,6 +151,31 @@ internal static class Crafting
         "RIFF"u8.CopyTo(header);
         BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(4), (uint)body.Length);
         return Concat(header, body);
+    }
+
+    /// <summary>True when a simple lossless file's VP8L header sets alpha_is_used, or an extended file's VP8X sets the alpha flag.</summary>
+    public static bool WebPHasAlpha(byte[] webp)
+    {
+        var fourCc = Encoding.ASCII.GetString(webp, 12, 4);
+        return fourCc switch
+        {
+            "VP8L" => (BinaryPrimitives.ReadUInt32LittleEndian(webp.AsSpan(21)) >> 28 & 1) == 1,
+            "VP8X" => (webp[20] & 0x10) != 0,
+            _ => false,
+        };
+    }
+
+    /// <summary>The chunk types of a PNG in file order.</summary>
+    public static string[] PngChunkTypes(byte[] png)
+    {
+        var types = new List<string>();
+        for (int pos = PngSignature.Length; pos + 12 <= png.Length;)
+        {
+            int length = (int)BinaryPrimitives.ReadUInt32BigEndian(png.AsSpan(pos));
+            types.Add(Encoding.ASCII.GetString(png, pos + 4, 4));
+            pos += 12 + length;
+        }
+        return types.ToArray();
     }
 
     private static void WriteU24(Span<byte> b, int v)

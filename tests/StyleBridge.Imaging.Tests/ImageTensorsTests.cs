@@ -1,10 +1,10 @@
 using StyleBridge.Imaging;
-using StyleBridge.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace StyleBridge.Imaging.Tests;
 
-/// <summary>Needs the libtorch shim (libsbtorch.so, built by `make native`); filter with Category!=Native to skip.</summary>
-[Trait("Category", "Native")]
+/// <summary>Runs on TorchSharp's CPU libtorch (the TorchSharp-cpu package).</summary>
 public class ImageTensorsTests
 {
     private static float At(float[] nchw, int channels, int h, int w, int n, int c, int y, int x) =>
@@ -16,9 +16,10 @@ public class ImageTensorsTests
         var images = new[] { TestImages.Unique(5, 3), TestImages.Noise(5, 3, 1) };
         using var t = ImageTensors.ToTensor(images, PixelRange.ZeroToOne);
 
-        Assert.Equal(new long[] { 2, 3, 3, 5 }, t.Shape);
-        Assert.Equal(ScalarType.Float32, t.Dtype);
-        var v = t.ToArray<float>();
+        Assert.Equal(new long[] { 2, 3, 3, 5 }, t.shape);
+        Assert.Equal(ScalarType.Float32, t.dtype);
+        Assert.True(t.is_contiguous());
+        var v = t.data<float>().ToArray();
         for (int n = 0; n < 2; n++)
         for (int y = 0; y < 3; y++)
         for (int x = 0; x < 5; x++)
@@ -38,7 +39,8 @@ public class ImageTensorsTests
         for (int x = 0; x < 256; x++) image.SetPixel(x, 0, (byte)x, (byte)(255 - x), (byte)(x / 2));
         using var t = ImageTensors.ToTensor([image], PixelRange.MinusOneToOne);
 
-        var v = t.ToArray<float>();
+        Assert.Equal(new long[] { 1, 3, 1, 256 }, t.shape);
+        var v = t.data<float>().ToArray();
         for (int x = 0; x < 256; x++)
         {
             var (r, g, b) = image.GetPixel(x, 0);
@@ -77,7 +79,7 @@ public class ImageTensorsTests
         values[^2] = 1f;
         values[^3] = 0f;
 
-        using var t = Tensor.FromArray(values, 1, 3, h, w);
+        using var t = tensor(values, [1, 3, h, w]);
         var image = Assert.Single(ImageTensors.FromTensor(t));
 
         Assert.Equal((w, h), (image.Width, image.Height));
@@ -101,7 +103,7 @@ public class ImageTensorsTests
         const int n = 3, h = 2, w = 4;
         var values = new float[n * 3 * h * w];
         for (int i = 0; i < values.Length; i++) values[i] = (i / (h * w)) / 10f - 0.5f;
-        using var t = Tensor.FromArray(values, n, 3, h, w);
+        using var t = tensor(values, [n, 3, h, w]);
 
         var images = ImageTensors.FromTensor(t);
         Assert.Equal(n, images.Length);
@@ -125,13 +127,40 @@ public class ImageTensorsTests
     }
 
     [Fact]
+    public void ToTensor_on_an_explicit_cpu_device_equals_the_default()
+    {
+        var images = new[] { TestImages.Noise(6, 4, 8) };
+        using var byDefault = ImageTensors.ToTensor(images);
+        using var onCpu = ImageTensors.ToTensor(images, PixelRange.MinusOneToOne, CPU);
+        Assert.Equal(DeviceType.CPU, onCpu.device_type);
+        Assert.Equal(byDefault.data<float>().ToArray(), onCpu.data<float>().ToArray());
+    }
+
+    [Fact]
+    public void FromTensor_reads_a_non_contiguous_view_and_double_input()
+    {
+        // The same values as NHWC storage viewed as NCHW (a permute, not contiguous), and as a contiguous float64 copy.
+        const int h = 3, w = 5;
+        var nhwc = new float[h * w * 3];
+        for (int i = 0; i < nhwc.Length; i++) nhwc[i] = i / (float)nhwc.Length * 2f - 1f;
+        using var storage = tensor(nhwc, [1, h, w, 3]);
+        using var view = storage.permute(0, 3, 1, 2);
+        Assert.False(view.is_contiguous());
+        using var asDouble = view.to_type(ScalarType.Float64).contiguous();
+
+        var fromView = Assert.Single(ImageTensors.FromTensor(view));
+        Assert.Equal(nhwc.Select(TorchvisionSaveImage).ToArray(), fromView.Pixels);
+        Assert.Equal(fromView.Pixels, Assert.Single(ImageTensors.FromTensor(asDouble)).Pixels);
+    }
+
+    [Fact]
     public void Rejects_bad_inputs()
     {
         Assert.Throws<ArgumentException>(() => ImageTensors.ToTensor([TestImages.Unique(4, 4), TestImages.Unique(4, 5)]));
         Assert.Throws<ArgumentException>(() => ImageTensors.ToTensor(Array.Empty<RgbImage>()));
-        using var gray = Tensor.FromArray(new float[16], 1, 1, 4, 4);
+        using var gray = tensor(new float[16], [1, 1, 4, 4]);
         Assert.Throws<ArgumentException>(() => ImageTensors.FromTensor(gray));
-        using var ints = Tensor.FromArray(new int[48], 1, 3, 4, 4);
+        using var ints = tensor(new int[48], [1, 3, 4, 4]);
         Assert.Throws<ArgumentException>(() => ImageTensors.FromTensor(ints));
     }
 }

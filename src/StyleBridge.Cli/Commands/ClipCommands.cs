@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using StyleBridge.Models.Clip;
-using StyleBridge.Torch;
 using StyleBridge.Torch.Serialization;
 
 namespace StyleBridge.Cli.Commands;
@@ -77,7 +76,7 @@ internal static class ClipCommands
         {
             try
             {
-                var target = Device.Parse(result.GetValue(device)!);
+                var target = torch.device(result.GetValue(device)!);
                 var precision = ParseDtype(result.GetValue(dtype)!);
                 int batch = result.GetValue(batchSize);
                 if (batch <= 0)
@@ -89,7 +88,7 @@ internal static class ClipCommands
                 return 0;
             }
             catch (Exception e) when (e is ArgumentException or FormatException or IOException or WeightFormatException
-                                          or StyleBridge.Torch.NN.StateDictMismatchException or NotSupportedException or TorchException)
+                                          or StateDictMismatchException or NotSupportedException or System.Runtime.InteropServices.ExternalException)
             {
                 result.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
                 return 1;
@@ -109,28 +108,28 @@ internal static class ClipCommands
     private static void RunEncode(string weightsPath, Func<ClipConfig, ClipConfig>? configure, string inputsPath, string outputPath,
         Device device, ScalarType dtype, int batch, TextWriter log)
     {
-        using var model = ClipLoader.Load(weightsPath, configure, device.IsCuda ? device : null, dtype);
+        using var model = ClipLoader.Load(weightsPath, configure, device.IsCuda() ? device : null, dtype);
         using var inputs = SafeTensors.Load(inputsPath);
         inputs.TryGet("text_ids", out var ids);
         inputs.TryGet("images", out var images);
         if (ids is null && images is null)
             throw new ArgumentException($"{inputsPath} holds neither 'text_ids' nor 'images'");
 
-        using var scope = TensorScope.Begin();
-        using var inference = LibTorch.InferenceMode();
+        using var scope = NewDisposeScope();
+        using var inference = inference_mode();
         var results = new List<KeyValuePair<string, Tensor>>();
         Tensor? textFeatures = null, imageFeatures = null;
         if (ids is not null)
         {
-            textFeatures = InBatches(ids, batch, chunk => model.EncodeText(chunk.To(device)));
+            textFeatures = InBatches(ids, batch, chunk => model.EncodeText(chunk.to(device)));
             results.Add(new("text_features", textFeatures));
         }
 
         if (images is not null)
         {
-            if (images.Dtype != ScalarType.Float32)
-                throw new ArgumentException($"'images' must be float32, got {images.Dtype}");
-            imageFeatures = InBatches(images, batch, chunk => model.EncodeImage(chunk.To(device)));
+            if (images.dtype != ScalarType.Float32)
+                throw new ArgumentException($"'images' must be float32, got {images.dtype}");
+            imageFeatures = InBatches(images, batch, chunk => model.EncodeImage(chunk.to(device)));
             results.Add(new("image_features", imageFeatures));
         }
 
@@ -148,19 +147,19 @@ internal static class ClipCommands
             ["dtype"] = dtype.ToString(),
             ["device"] = device.ToString(),
         };
-        SafeTensors.Save(outputPath, results.Select(kv => new KeyValuePair<string, Tensor>(kv.Key, kv.Value.Float().Cpu())), metadata);
+        SafeTensors.Save(outputPath, results.Select(kv => new KeyValuePair<string, Tensor>(kv.Key, kv.Value.@float().cpu())), metadata);
         foreach (var (name, tensor) in results)
-            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name} [{string.Join(", ", tensor.Shape)}]"));
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name} [{string.Join(", ", tensor.shape)}]"));
     }
 
     private static Tensor InBatches(Tensor input, int batch, Func<Tensor, Tensor> encode)
     {
-        long n = input.Size(0);
+        long n = input.size(0);
         if (n <= batch)
             return encode(input);
         var parts = new List<Tensor>();
         for (long start = 0; start < n; start += batch)
-            parts.Add(encode(input.Narrow(0, start, Math.Min(batch, n - start))));
-        return LibTorch.Cat(parts, 0);
+            parts.Add(encode(input.narrow(0, start, Math.Min(batch, n - start))));
+        return cat(parts, 0);
     }
 }

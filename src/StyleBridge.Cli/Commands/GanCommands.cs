@@ -2,10 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using StyleBridge.Imaging;
 using StyleBridge.Models.StyleGan2;
-using StyleBridge.Torch;
 using StyleBridge.Torch.Serialization;
-using Generator = StyleBridge.Models.StyleGan2.Generator;
-using RandomGenerator = StyleBridge.Torch.Generator;
 
 namespace StyleBridge.Cli.Commands;
 
@@ -75,16 +72,16 @@ internal static class GanCommands
         };
         command.SetAction(parse => Guarded(parse, () =>
         {
-            var dev = Device.Parse(parse.GetValue(device)!);
-            using var scope = TensorScope.Begin();
+            var dev = torch.device(parse.GetValue(device)!);
+            using var scope = NewDisposeScope();
             using var loaded = Load(parse.GetValue(weights)!, parse.GetValue(config), dev);
             var g = loaded.Generator;
-            using var mode = LibTorch.InferenceMode();
-            using var rng = new RandomGenerator(parse.GetValue(seed), dev);
+            using var mode = inference_mode();
+            using var rng = new RandomGenerator((ulong)parse.GetValue(seed), dev);
             var options = new SynthesisOptions(ParseNoise(parse.GetValue(noise)!), rng);
             using var io = SafeTensors.Load(parse.GetValue(inputs)!);
             var results = Run(g, loaded.Layout, io, parse.GetValue(truncation), options, parse.GetValue(seed), parse.InvocationConfiguration.Error);
-            var cpu = results.Select(kv => new KeyValuePair<string, Tensor>(kv.Key, kv.Value.To(Device.Cpu, ScalarType.Float32).Contiguous())).ToList();
+            var cpu = results.Select(kv => new KeyValuePair<string, Tensor>(kv.Key, kv.Value.to(ScalarType.Float32, CPU).contiguous())).ToList();
             SafeTensors.Save(parse.GetValue(output)!, cpu, new Dictionary<string, string>
             {
                 ["layout"] = loaded.Layout.ToString().ToLowerInvariant(),
@@ -92,7 +89,7 @@ internal static class GanCommands
                 ["noise"] = parse.GetValue(noise)!,
                 ["note"] = "images NCHW float32, unclamped generator output (nominally [-1, 1])",
             });
-            parse.InvocationConfiguration.Output.WriteLine($"wrote {string.Join(", ", cpu.Select(kv => $"{kv.Key} [{string.Join(",", kv.Value.Shape)}]"))} to {parse.GetValue(output)}");
+            parse.InvocationConfiguration.Output.WriteLine($"wrote {string.Join(", ", cpu.Select(kv => $"{kv.Key} [{string.Join(",", kv.Value.shape)}]"))} to {parse.GetValue(output)}");
         }));
         return command;
     }
@@ -113,16 +110,16 @@ internal static class GanCommands
         };
         command.SetAction(parse => Guarded(parse, () =>
         {
-            var dev = Device.Parse(parse.GetValue(device)!);
-            using var scope = TensorScope.Begin();
+            var dev = torch.device(parse.GetValue(device)!);
+            using var scope = NewDisposeScope();
             using var loaded = Load(parse.GetValue(weights)!, parse.GetValue(config), dev);
             var g = loaded.Generator;
-            using var mode = LibTorch.InferenceMode();
+            using var mode = inference_mode();
             long s = parse.GetValue(seed);
             Tensor z;
-            using (var zRng = new RandomGenerator(s))
-                z = LibTorch.Randn([1, g.Config.ZDim], zRng).To(dev);
-            using var rng = new RandomGenerator(s, dev);
+            using (var zRng = new RandomGenerator((ulong)s))
+                z = randn(new long[] { 1, g.Config.ZDim }, generator: zRng).to(dev);
+            using var rng = new RandomGenerator((ulong)s, dev);
             double psi = parse.GetValue(truncation);
             var ws = g.Truncate(g.Broadcast(g.Map(z)), psi, AverageLatent(g, psi, s, parse.InvocationConfiguration.Error));
             var image = g.Synthesize(ws, new SynthesisOptions(ParseNoise(parse.GetValue(noise)!), rng));
@@ -139,7 +136,7 @@ internal static class GanCommands
     /// </summary>
     private static Dictionary<string, Tensor> Run(Generator g, CheckpointLayout layout, StateDict io, double psi, SynthesisOptions options, long seed, TextWriter log)
     {
-        var device = g.Input.Input.Device;
+        var device = g.Input.Input.device;
         var styleKeys = io.Keys.Where(k => k.StartsWith("styles.", StringComparison.Ordinal)).ToList();
         int kinds = (io.ContainsKey("z") ? 1 : 0) + (io.ContainsKey("ws") ? 1 : 0) + (styleKeys.Count > 0 ? 1 : 0);
         if (kinds != 1)
@@ -148,7 +145,7 @@ internal static class GanCommands
         var results = new Dictionary<string, Tensor>();
         if (io.TryGetValue("z", out var z))
         {
-            var w = g.Map(z.To(device, ScalarType.Float32));
+            var w = g.Map(z.to(ScalarType.Float32, device));
             results["w"] = w;
             var ws = g.Truncate(g.Broadcast(w), psi, AverageLatent(g, psi, seed, log));
             results["ws"] = ws;
@@ -158,7 +155,7 @@ internal static class GanCommands
         {
             if (psi != 1)
                 log.WriteLine("note: ws is synthesised as given; --truncation applies to z inputs only");
-            results["images"] = g.Synthesize(ws.To(device, ScalarType.Float32), options);
+            results["images"] = g.Synthesize(ws.to(ScalarType.Float32, device), options);
         }
         else
         {
@@ -166,7 +163,7 @@ internal static class GanCommands
             foreach (var layer in g.StyleSpace.Layers)
             {
                 string name = "styles." + (layout == CheckpointLayout.Nvidia ? layer.NvidiaName : layer.Name);
-                styles[layer.Index] = io.TryGetValue(name, out var s) ? s.To(device, ScalarType.Float32)
+                styles[layer.Index] = io.TryGetValue(name, out var s) ? s.to(ScalarType.Float32, device)
                     : throw new ArgumentException($"missing '{name}' [N, {layer.Channels}]: S input needs every layer");
             }
 
@@ -186,7 +183,7 @@ internal static class GanCommands
         if (psi == 1 || g.LatentAvg is not null)
             return null;
         log.WriteLine($"note: the checkpoint has no average latent; truncating toward the mean of {MeanLatentSamples} mapped z (seed {seed})");
-        using var rng = new RandomGenerator(seed, g.Input.Input.Device);
+        using var rng = new RandomGenerator((ulong)seed, g.Input.Input.device);
         return g.MeanLatent(MeanLatentSamples, rng);
     }
 
@@ -210,8 +207,8 @@ internal static class GanCommands
         using var weights = StyleGan2Weights.Read(path);
         string? json = configPath is null ? null : File.ReadAllText(configPath);
         var g = Generator.FromWeights(weights, c => json is null ? c : StyleGan2ConfigFile.Apply(c, json));
-        if (device != Device.Cpu)
-            g.To(device);
+        if (device != CPU)
+            g.to(device);
         return new LoadedGenerator(g, weights.Layout);
     }
 
@@ -223,7 +220,7 @@ internal static class GanCommands
             return 0;
         }
         catch (Exception e) when (e is ArgumentException or FormatException or IOException or WeightFormatException
-                                      or InvalidOperationException or NotSupportedException or TorchException or UnauthorizedAccessException)
+                                      or InvalidOperationException or NotSupportedException or System.Runtime.InteropServices.ExternalException or UnauthorizedAccessException)
         {
             parse.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
             return 1;

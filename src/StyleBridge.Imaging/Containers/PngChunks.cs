@@ -4,7 +4,7 @@ namespace StyleBridge.Imaging.Containers;
 
 /// <summary>
 /// The PNG chunk sequence: signature, IHDR first, ..., IEND. Reads IHDR's dimensions, finds eXIf (before or after IDAT),
-/// and reports a file cut short (no IEND, or a chunk running past the end). CRCs and pixel data are libspng's job.
+/// and reports a file cut short (no IEND, or a chunk running past the end). CRCs and pixel data are the codec's job.
 /// </summary>
 internal static class PngChunks
 {
@@ -41,6 +41,33 @@ internal static class PngChunks
             if (exif is null && type.SequenceEqual("eXIf"u8)) exif = new Range((int)pos + 8, (int)pos + 8 + (int)length);
             pos = end;
         }
+    }
+
+    /// <summary>A copy of an encoder's output without its ancillary chunks; the critical ones (IHDR, PLTE, IDAT, IEND) are kept as they are.</summary>
+    public static byte[] WithoutAncillaryChunks(ReadOnlySpan<byte> png)
+    {
+        var kept = new List<Range>();
+        int size = SignatureLength;
+        for (int pos = SignatureLength; pos + 12 <= png.Length;)
+        {
+            int end = pos + 12 + (int)BinaryPrimitives.ReadUInt32BigEndian(png[pos..]);
+            if ((png[pos + 4] & 0x20) == 0)
+            {
+                kept.Add(pos..end);
+                size += end - pos;
+            }
+            pos = end;
+        }
+
+        var result = new byte[size];
+        png[..SignatureLength].CopyTo(result);
+        int at = SignatureLength;
+        foreach (var chunk in kept)
+        {
+            png[chunk].CopyTo(result.AsSpan(at));
+            at += chunk.GetOffsetAndLength(png.Length).Length;
+        }
+        return result;
     }
 
     private static string Name(ReadOnlySpan<byte> type)

@@ -17,7 +17,7 @@ public sealed class ClipActivations : IDisposable
 
     public void Record(string name, Tensor value)
     {
-        var alias = value.Alias().DetachFromScope();
+        var alias = value.alias().DetachFromDisposeScope();
         if (tensors.Remove(name, out var previous))
             previous.Dispose();
         tensors[name] = alias;

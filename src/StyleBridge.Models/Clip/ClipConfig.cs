@@ -55,7 +55,7 @@ public sealed partial record ClipConfig(
         }
 
         long[] Shape(string name) => stateDict.TryGetValue(name, out var t)
-            ? t.Shape
+            ? t.shape
             : throw new ArgumentException($"not a CLIP state dict: '{name}' is missing", nameof(stateDict));
 
         int visionWidth = (int)Shape("visual.conv1.weight")[0];

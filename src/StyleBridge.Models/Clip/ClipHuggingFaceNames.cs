@@ -71,7 +71,7 @@ public static partial class ClipHuggingFaceNames
         var blockDirect = BlockDirect.ToDictionary(p => p.HuggingFace, p => p.OpenAi, StringComparer.Ordinal);
         var packed = new SortedDictionary<string, Tensor?[]>(StringComparer.Ordinal); // OpenAI in_proj name → q, k, v
 
-        using var scope = TensorScope.Begin();
+        using var scope = NewDisposeScope();
         var result = new StateDict();
         try
         {
@@ -81,13 +81,13 @@ public static partial class ClipHuggingFaceNames
                     continue;
                 if (direct.TryGetValue(name, out var openAi))
                 {
-                    result.Add(openAi, tensor.Alias().DetachFromScope());
+                    result.Add(openAi, tensor.alias().DetachFromDisposeScope());
                     continue;
                 }
 
                 if (transposed.TryGetValue(name, out openAi))
                 {
-                    result.Add(openAi, tensor.T().DetachFromScope());
+                    result.Add(openAi, tensor.t().DetachFromDisposeScope());
                     continue;
                 }
 
@@ -98,7 +98,7 @@ public static partial class ClipHuggingFaceNames
                 string rest = m.Groups[3].Value;
                 if (blockDirect.TryGetValue(rest, out openAi))
                 {
-                    result.Add(prefix + openAi, tensor.Alias().DetachFromScope());
+                    result.Add(prefix + openAi, tensor.alias().DetachFromDisposeScope());
                     continue;
                 }
 
@@ -115,7 +115,7 @@ public static partial class ClipHuggingFaceNames
             {
                 if (parts.Any(p => p is null))
                     throw new ArgumentException($"incomplete attention projections for '{target}': q, k and v are all needed", nameof(huggingFace));
-                result.Add(target, LibTorch.Cat(parts.Select(p => p!).ToArray(), 0).DetachFromScope());
+                result.Add(target, cat(parts.Select(p => p!).ToArray(), 0).DetachFromDisposeScope());
             }
 
             return result;
@@ -135,7 +135,7 @@ public static partial class ClipHuggingFaceNames
         var transposed = Transposed.ToDictionary(p => p.OpenAi, p => p.HuggingFace, StringComparer.Ordinal);
         var blockDirect = BlockDirect.ToDictionary(p => p.OpenAi, p => p.HuggingFace, StringComparer.Ordinal);
 
-        using var scope = TensorScope.Begin();
+        using var scope = NewDisposeScope();
         var result = new StateDict();
         try
         {
@@ -145,13 +145,13 @@ public static partial class ClipHuggingFaceNames
                     continue;
                 if (direct.TryGetValue(name, out var hf))
                 {
-                    result.Add(hf, tensor.Alias().DetachFromScope());
+                    result.Add(hf, tensor.alias().DetachFromDisposeScope());
                     continue;
                 }
 
                 if (transposed.TryGetValue(name, out hf))
                 {
-                    result.Add(hf, tensor.T().DetachFromScope());
+                    result.Add(hf, tensor.t().DetachFromDisposeScope());
                     continue;
                 }
 
@@ -162,14 +162,14 @@ public static partial class ClipHuggingFaceNames
                 string rest = m.Groups[3].Value;
                 if (blockDirect.TryGetValue(rest, out hf))
                 {
-                    result.Add(prefix + hf, tensor.Alias().DetachFromScope());
+                    result.Add(prefix + hf, tensor.alias().DetachFromDisposeScope());
                 }
                 else if (rest is "attn.in_proj_weight" or "attn.in_proj_bias")
                 {
                     string kind = rest == "attn.in_proj_weight" ? "weight" : "bias";
-                    var parts = tensor.Chunk(3, 0);
+                    var parts = tensor.chunk(3, 0);
                     for (int i = 0; i < 3; i++)
-                        result.Add($"{prefix}self_attn.{Projections[i]}.{kind}", parts[i].DetachFromScope());
+                        result.Add($"{prefix}self_attn.{Projections[i]}.{kind}", parts[i].DetachFromDisposeScope());
                 }
                 else
                 {

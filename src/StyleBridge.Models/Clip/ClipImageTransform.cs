@@ -59,12 +59,12 @@ public sealed record ClipImageTransform(int Resolution = 224, ClipResizeMode Res
     public Tensor Apply(Tensor images)
     {
         ArgumentNullException.ThrowIfNull(images);
-        if (images.Dim != 4 || images.Size(1) != 3)
-            throw new ArgumentException($"expected images [N, 3, H, W], got [{string.Join(", ", images.Shape)}]", nameof(images));
-        if (!images.Dtype.IsFloatingPoint())
-            throw new ArgumentException($"expected floating-point images, got {images.Dtype}", nameof(images));
+        if (images.dim() != 4 || images.size(1) != 3)
+            throw new ArgumentException($"expected images [N, 3, H, W], got [{string.Join(", ", images.shape)}]", nameof(images));
+        if (!images.dtype.IsFloatingPoint())
+            throw new ArgumentException($"expected floating-point images, got {images.dtype}", nameof(images));
 
-        using var scope = TensorScope.Begin();
+        using var scope = NewDisposeScope();
         var resized = Resize switch
         {
             ClipResizeMode.Area => ResizeArea(images),
@@ -72,36 +72,36 @@ public sealed record ClipImageTransform(int Resolution = 224, ClipResizeMode Res
             ClipResizeMode.Bicubic => ResizeBicubic(images),
             _ => throw new ArgumentOutOfRangeException(nameof(Resize), Resize, null),
         };
-        return Normalize(resized).MoveToOuterScope();
+        return Normalize(resized).MoveToOuterDisposeScope();
     }
 
     private Tensor ResizeArea(Tensor images)
     {
         var x = images;
-        if (AreaIntermediateSize is { } mid && (x.Size(2) != mid || x.Size(3) != mid))
-            x = Functional.Interpolate(x, (mid, mid), InterpolationMode.Area);
-        return x.Size(2) == Resolution && x.Size(3) == Resolution ? x.Alias() : Functional.Interpolate(x, (Resolution, Resolution), InterpolationMode.Area);
+        if (AreaIntermediateSize is { } mid && (x.size(2) != mid || x.size(3) != mid))
+            x = F.interpolate(x, [mid, mid], mode: InterpolationMode.Area);
+        return x.size(2) == Resolution && x.size(3) == Resolution ? x.alias() : F.interpolate(x, [Resolution, Resolution], mode: InterpolationMode.Area);
     }
 
     private Tensor ResizeBicubic(Tensor images)
     {
-        long h = images.Size(2), w = images.Size(3);
+        long h = images.size(2), w = images.size(3);
         var (newW, newH) = ClipPreprocessor.ResizedSize((int)w, (int)h, Resolution);
-        var x = newW == w && newH == h ? images : Functional.Interpolate(images, (newH, newW), InterpolationMode.Bicubic, alignCorners: false, antialias: true);
+        var x = newW == w && newH == h ? images : F.interpolate(images, [newH, newW], mode: InterpolationMode.Bicubic, align_corners: false, antialias: true);
         long top = (long)Math.Round((newH - Resolution) / 2.0, MidpointRounding.ToEven);
         long left = (long)Math.Round((newW - Resolution) / 2.0, MidpointRounding.ToEven);
-        return x.Narrow(2, top, Resolution).Narrow(3, left, Resolution);
+        return x.narrow(2, top, Resolution).narrow(3, left, Resolution);
     }
 
     private Tensor ResizeStyleClipPool(Tensor images)
     {
-        int h = (int)images.Size(2), w = (int)images.Size(3);
+        int h = (int)images.size(2), w = (int)images.size(3);
         int kernel = StyleClipUpsample * h / Resolution; // the reference: stylegan_size // 32 for n = 224
         using var rows = PoolMatrix(h, kernel, images);
         using var cols = PoolMatrix(w, kernel, images);
-        using var vertical = rows.Matmul(images); // [N, 3, n, W]
-        using var colsT = cols.T();
-        return vertical.Matmul(colsT);
+        using var vertical = rows.matmul(images); // [N, 3, n, W]
+        using var colsT = cols.t();
+        return vertical.matmul(colsT);
     }
 
     /// <summary>
@@ -131,25 +131,25 @@ public sealed record ClipImageTransform(int Resolution = 224, ClipResizeMode Res
 
             return m;
         });
-        using var cpu = Tensor.FromArray(weights, outSize, size);
-        return cpu.To(like.Device, like.Dtype);
+        using var cpu = Functional.FromArray(weights, outSize, size);
+        return cpu.to(like.dtype, like.device);
     }
 
     private Tensor Normalize(Tensor x)
     {
         if (Normalization == ClipInputNormalization.None)
-            return x.Alias();
+            return x.alias();
         using var mean = Channels(ClipPreprocessor.Mean, x);
         using var std = Channels(ClipPreprocessor.Std, x);
-        var y = x.Mul(0.5).Add_(0.5).Sub_(mean).Div_(std);
+        var y = x.mul(0.5).add_(0.5).sub_(mean).div_(std);
         if (Normalization == ClipInputNormalization.DoubleMeanStdWithClamp)
-            y = y.Clamp(0, 1).Sub_(mean).Div_(std);
+            y = y.clamp(0, 1).sub_(mean).div_(std);
         return y;
     }
 
     private static Tensor Channels(IReadOnlyList<float> values, Tensor like)
     {
-        using var cpu = Tensor.FromArray(values.ToArray(), 1, 3, 1, 1);
-        return cpu.To(like.Device, like.Dtype);
+        using var cpu = Functional.FromArray(values.ToArray(), 1, 3, 1, 1);
+        return cpu.to(like.dtype, like.device);
     }
 }

@@ -55,9 +55,8 @@ public static class ClipLoader
         var model = new ClipModel(config, initialize: false);
         try
         {
-            model.LoadStateDict(normalized, strict: true, ignore: IgnoredKeys);
-            model.Eval();
-            model.RequiresGrad_(false);
+            StateDicts.LoadInto(model, normalized, strict: true, ignore: IgnoredKeys);
+            model.Freeze();
             if (device is { } d)
                 model.ToDevice(d, dtype);
             else if (dtype != ScalarType.Float32)
@@ -81,14 +80,14 @@ public static class ClipLoader
         using var mapped = ClipHuggingFaceNames.IsHuggingFace(source.Keys) ? ClipHuggingFaceNames.ToOpenAi(source) : null;
         IReadOnlyDictionary<string, Tensor> names = mapped ?? source;
 
-        using var scope = TensorScope.Begin();
+        using var scope = NewDisposeScope();
         var result = new StateDict { Metadata = source is StateDict sd ? sd.Metadata : new Dictionary<string, string>() };
         try
         {
             foreach (var (name, tensor) in names)
             {
-                var value = tensor.Dtype.IsFloatingPoint() && tensor.Dtype != ScalarType.Float32 ? tensor.To(ScalarType.Float32) : tensor.Alias();
-                result.Add(name, value.DetachFromScope());
+                var value = tensor.dtype.IsFloatingPoint() && tensor.dtype != ScalarType.Float32 ? tensor.to(ScalarType.Float32) : tensor.alias();
+                result.Add(name, value.DetachFromDisposeScope());
             }
 
             return result;
@@ -102,9 +101,9 @@ public static class ClipLoader
 
     private static void CheckInputResolution(IReadOnlyDictionary<string, Tensor> stateDict, ClipConfig config)
     {
-        if (stateDict.TryGetValue("input_resolution", out var stored) && stored.Numel == 1)
+        if (stateDict.TryGetValue("input_resolution", out var stored) && stored.numel() == 1)
         {
-            long resolution = stored.Dtype.IsFloatingPoint() ? (long)stored.Item<double>() : stored.Item<long>();
+            long resolution = stored.dtype.IsFloatingPoint() ? (long)stored.item<double>() : stored.item<long>();
             if (resolution != config.ImageResolution)
                 throw new ArgumentException($"the file's input_resolution {resolution} disagrees with the configuration's image_resolution {config.ImageResolution}");
         }

@@ -1,5 +1,4 @@
 using StyleBridge.Torch;
-using StyleBridge.Torch.NN;
 
 namespace StyleBridge.Models.Clip;
 
@@ -9,38 +8,38 @@ namespace StyleBridge.Models.Clip;
 /// first end-of-text token (argmax of the ids), <c>text_projection</c>. Image tower: <see cref="VisionTransformer"/>.
 /// Transformers run batch-first; the reference's sequence-first layout is only a memory layout.
 /// </summary>
-public sealed class ClipModel : Module
+public sealed class ClipModel : TorchModule
 {
     /// <param name="initialize">Draw the reference's initial values; off when a checkpoint overwrites them anyway.</param>
-    public ClipModel(ClipConfig config, bool initialize = true)
+    public ClipModel(ClipConfig config, bool initialize = true) : base(nameof(ClipModel))
     {
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
         Config = config;
 
-        using (LibTorch.NoGrad())
+        using (no_grad())
         {
-            PositionalEmbedding = RegisterParameter("positional_embedding", LibTorch.Empty([config.ContextLength, config.TransformerWidth]));
-            TextProjection = RegisterParameter("text_projection", LibTorch.Empty([config.TransformerWidth, config.EmbedDim]));
-            LogitScale = RegisterParameter("logit_scale", LibTorch.Scalar(Math.Log(1 / 0.07)));
+            RegisterParameter("positional_embedding", empty(new long[] { config.ContextLength, config.TransformerWidth }));
+            RegisterParameter("text_projection", empty(new long[] { config.TransformerWidth, config.EmbedDim }));
+            RegisterParameter("logit_scale", tensor((float)Math.Log(1 / 0.07)));
         }
 
         Visual = RegisterModule("visual", new VisionTransformer(config.ImageResolution, config.VisionPatchSize, config.VisionWidth,
             config.VisionLayers, config.VisionHeads, config.EmbedDim, config.LayerNormEps));
         Transformer = RegisterModule("transformer", new Transformer(config.TransformerWidth, config.TransformerLayers,
             config.TransformerHeads, causal: true, contextLength: config.ContextLength, eps: config.LayerNormEps));
-        TokenEmbedding = RegisterModule("token_embedding", new Embedding(config.VocabSize, config.TransformerWidth));
+        TokenEmbedding = RegisterModule("token_embedding", nn.Embedding(config.VocabSize, config.TransformerWidth));
         LnFinal = RegisterModule("ln_final", new LayerNorm(config.TransformerWidth, config.LayerNormEps));
         if (initialize)
             InitializeParameters();
     }
 
     public ClipConfig Config { get; }
-    public Tensor PositionalEmbedding { get; }
-    public Tensor TextProjection { get; }
+    public Parameter PositionalEmbedding => Param("positional_embedding");
+    public Parameter TextProjection => Param("text_projection");
 
     /// <summary>0-dim log temperature; logits use exp(logit_scale).</summary>
-    public Tensor LogitScale { get; }
+    public Parameter LogitScale => Param("logit_scale");
 
     public VisionTransformer Visual { get; }
     public Transformer Transformer { get; }
@@ -50,11 +49,11 @@ public sealed class ClipModel : Module
     /// <summary>The reference's <c>initialize_parameters</c> (normal draws with its standard deviations).</summary>
     public void InitializeParameters(Generator? generator = null)
     {
-        using var scope = TensorScope.Begin();
-        using var noGrad = LibTorch.NoGrad();
-        TokenEmbedding.Weight.Normal_(0, 0.02, generator);
-        PositionalEmbedding.Normal_(0, 0.01, generator);
-        LogitScale.Fill_(Math.Log(1 / 0.07));
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        TokenEmbedding.weight!.normal_(0, 0.02, generator);
+        PositionalEmbedding.normal_(0, 0.01, generator);
+        LogitScale.fill_(Math.Log(1 / 0.07));
         foreach (var tower in (Transformer[])[Visual.Transformer, Transformer])
         {
             double projStd = Math.Pow(tower.Width, -0.5) * Math.Pow(2 * tower.Layers, -0.5);
@@ -62,14 +61,14 @@ public sealed class ClipModel : Module
             double fcStd = Math.Pow(2 * tower.Width, -0.5);
             foreach (var block in tower.Resblocks)
             {
-                block.Attn.InProjWeight.Normal_(0, attnStd, generator);
-                block.Attn.OutProj.Weight.Normal_(0, projStd, generator);
-                block.Mlp.CFc.Weight.Normal_(0, fcStd, generator);
-                block.Mlp.CProj.Weight.Normal_(0, projStd, generator);
+                block.Attn.InProjWeight.normal_(0, attnStd, generator);
+                block.Attn.OutProj.weight.normal_(0, projStd, generator);
+                block.Mlp.CFc.weight.normal_(0, fcStd, generator);
+                block.Mlp.CProj.weight.normal_(0, projStd, generator);
             }
         }
 
-        TextProjection.Normal_(0, Math.Pow(Transformer.Width, -0.5), generator);
+        TextProjection.normal_(0, Math.Pow(Transformer.Width, -0.5), generator);
     }
 
     /// <summary>
@@ -82,23 +81,31 @@ public sealed class ClipModel : Module
     {
         if (dtype is not (ScalarType.Float32 or ScalarType.Float16 or ScalarType.BFloat16))
             throw new ArgumentException($"CLIP computes in float32, float16 or bfloat16, not {dtype}", nameof(dtype));
-        if (!device.IsCuda && dtype != ScalarType.Float32)
+        if (!device.IsCuda() && dtype != ScalarType.Float32)
             throw new ArgumentException($"on the CPU CLIP computes in float32 (asked for {dtype})", nameof(dtype));
 
-        using var scope = TensorScope.Begin();
-        using var noGrad = LibTorch.NoGrad();
-        foreach (var (_, module) in NamedModules())
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        foreach (var (_, module) in named_modules().ToList())
         {
-            // own tensors only: dotted names belong to children, which the loop visits themselves
-            foreach (var (name, t) in module.NamedParameters().Concat(module.NamedBuffers()))
+            if (module is not TorchModule own)
             {
-                if (name.Contains('.'))
-                    continue;
-                var type = !t.Dtype.IsFloatingPoint() ? t.Dtype
-                    : module is LayerNorm || ReferenceEquals(t, LogitScale) ? ScalarType.Float32
+                // TorchSharp's own leaf layers (Linear, Embedding, Conv2d) hold floating weights only
+                if (!module.named_children().Any())
+                    module.to(device, dtype);
+                continue;
+            }
+
+            // own tensors only: children are visited by the loop themselves
+            var tensors = own.named_parameters(recurse: false).Select(p => (p.name, (Tensor)p.parameter))
+                .Concat(own.named_buffers(recurse: false, include_nonpersistent: true)).ToList();
+            foreach (var (name, t) in tensors)
+            {
+                var type = !t.dtype.IsFloatingPoint() ? t.dtype
+                    : own is LayerNorm || (ReferenceEquals(own, this) && name == "logit_scale") ? ScalarType.Float32
                     : dtype;
-                if (t.Dtype != type || t.Device != device)
-                    t.SetData(t.To(device, type));
+                if (t.dtype != type || t.device != device)
+                    own.ReplaceTensor(name, t.to(type, device));
             }
         }
 
@@ -119,27 +126,27 @@ public sealed class ClipModel : Module
     /// </param>
     public Tensor EncodeText(Tensor ids, ClipActivations? capture = null, bool trimPadding = false)
     {
-        if (ids.Dim != 2 || ids.Size(1) > Config.ContextLength)
-            throw new ArgumentException($"expected token ids [N, ≤{Config.ContextLength}], got [{string.Join(", ", ids.Shape)}]", nameof(ids));
-        if (ids.Dtype is not (ScalarType.Int64 or ScalarType.Int32))
-            throw new ArgumentException($"token ids must be int64 or int32, got {ids.Dtype}", nameof(ids));
+        if (ids.dim() != 2 || ids.size(1) > Config.ContextLength)
+            throw new ArgumentException($"expected token ids [N, ≤{Config.ContextLength}], got [{string.Join(", ", ids.shape)}]", nameof(ids));
+        if (ids.dtype is not (ScalarType.Int64 or ScalarType.Int32))
+            throw new ArgumentException($"token ids must be int64 or int32, got {ids.dtype}", nameof(ids));
 
-        using var scope = TensorScope.Begin();
-        long n = ids.Size(0), width = Config.TransformerWidth;
-        var tokens = ids.Dtype == ScalarType.Int64 ? ids : ids.Long();
-        var eot = tokens.Argmax(-1); // the end-of-text id is the largest; the first one wins
+        using var scope = NewDisposeScope();
+        long n = ids.size(0), width = Config.TransformerWidth;
+        var tokens = ids.dtype == ScalarType.Int64 ? ids : ids.@long();
+        var eot = tokens.argmax(-1); // the end-of-text id is the largest; the first one wins
         capture?.Record("text_eot_index", eot);
         if (trimPadding)
         {
-            long used = eot.Max().Item<long>() + 1;
-            if (used < tokens.Size(1))
-                tokens = tokens.Narrow(1, 0, used);
+            long used = eot.max().item<long>() + 1;
+            if (used < tokens.size(1))
+                tokens = tokens.narrow(1, 0, used);
         }
 
-        long length = tokens.Size(1);
-        var x = TokenEmbedding.Forward(tokens); // [N, L, width]
-        var positions = length == Config.ContextLength ? PositionalEmbedding : PositionalEmbedding.Narrow(0, 0, length);
-        x = x.Add_(positions.Dtype == x.Dtype ? positions : positions.To(x.Dtype));
+        long length = tokens.size(1);
+        var x = TokenEmbedding.forward(tokens); // [N, L, width]
+        var positions = length == Config.ContextLength ? PositionalEmbedding : PositionalEmbedding.narrow(0, 0, length);
+        x = x.add_(positions.dtype == x.dtype ? positions : positions.to(x.dtype));
         capture?.Record("text_embeds", x);
 
         x = Transformer.Forward(x, capture, "text");
@@ -148,17 +155,17 @@ public sealed class ClipModel : Module
             capture.Record("text_ln_final_out", LnFinal.Forward(x));
 
         // LayerNorm acts row by row, so normalising only the pooled rows gives the same values
-        var index = eot.View(n, 1, 1).Expand(n, 1, width);
-        var pooled = LnFinal.Forward(x.Gather(1, index).Squeeze(1));
+        var index = eot.view(n, 1, 1).expand(n, 1, width);
+        var pooled = LnFinal.Forward(x.gather(1, index).squeeze(1));
         capture?.Record("text_eot_hidden", pooled);
-        return pooled.Matmul(TextProjection).MoveToOuterScope();
+        return pooled.matmul(TextProjection).MoveToOuterDisposeScope();
     }
 
     /// <summary>exp(logit_scale) as a float32 0-dim tensor on the model's device.</summary>
     public Tensor LogitScaleExp()
     {
-        using var scope = TensorScope.Begin();
-        return LogitScale.To(ScalarType.Float32).Exp().MoveToOuterScope();
+        using var scope = NewDisposeScope();
+        return LogitScale.to(ScalarType.Float32).exp().MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -168,36 +175,36 @@ public sealed class ClipModel : Module
     /// </summary>
     public ClipLogits Logits(Tensor imageFeatures, Tensor textFeatures)
     {
-        using var scope = TensorScope.Begin();
-        var image = Normalize(imageFeatures.To(ScalarType.Float32));
-        var text = Normalize(textFeatures.To(ScalarType.Float32));
-        var perImage = LogitScaleExp().Mul(image).Matmul(text.T()); // (scale · img) @ txtᵀ, the reference's order
-        var perText = perImage.T();
-        return new ClipLogits(perImage.MoveToOuterScope(), perText.MoveToOuterScope());
+        using var scope = NewDisposeScope();
+        var image = Normalize(imageFeatures.to(ScalarType.Float32));
+        var text = Normalize(textFeatures.to(ScalarType.Float32));
+        var perImage = LogitScaleExp().mul(image).matmul(text.t()); // (scale · img) @ txtᵀ, the reference's order
+        var perText = perImage.t();
+        return new ClipLogits(perImage.MoveToOuterDisposeScope(), perText.MoveToOuterDisposeScope());
     }
 
     /// <summary>encode_image, encode_text, then <see cref="Logits"/>.</summary>
     public ClipLogits Forward(Tensor images, Tensor ids)
     {
-        using var scope = TensorScope.Begin();
-        return Logits(EncodeImage(images), EncodeText(ids)).MoveToOuterScope();
+        using var scope = NewDisposeScope();
+        return Logits(EncodeImage(images), EncodeText(ids)).MoveToOuterDisposeScope();
     }
 
     /// <summary>x / ‖x‖₂ along the last dim, without epsilon (as the reference).</summary>
     public static Tensor Normalize(Tensor features)
     {
-        using var scope = TensorScope.Begin();
-        return features.Div(features.Norm(2, [-1], keepdim: true)).MoveToOuterScope();
+        using var scope = NewDisposeScope();
+        return features.div(features.norm(-1, keepdim: true, p: 2)).MoveToOuterDisposeScope();
     }
 }
 
 /// <summary>Similarity logits, both directions (<c>logits_per_text</c> is the transpose view of <c>logits_per_image</c>).</summary>
 public sealed record ClipLogits(Tensor PerImage, Tensor PerText) : IDisposable
 {
-    public ClipLogits MoveToOuterScope()
+    public ClipLogits MoveToOuterDisposeScope()
     {
-        PerImage.MoveToOuterScope();
-        PerText.MoveToOuterScope();
+        PerImage.MoveToOuterDisposeScope();
+        PerText.MoveToOuterDisposeScope();
         return this;
     }
 

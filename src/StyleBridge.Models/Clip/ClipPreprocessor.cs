@@ -87,8 +87,8 @@ public sealed class ClipPreprocessor
         int size = 3 * Resolution * Resolution;
         var all = new float[(long)images.Count * size];
         Parallel.For(0, images.Count, i => Preprocess(images[i]).CopyTo(all, (long)i * size));
-        using var scope = TensorScope.Begin();
-        var cpu = Tensor.FromArray(all, images.Count, 3, Resolution, Resolution);
-        return (device is { IsCuda: true } d ? cpu.To(d) : cpu).MoveToOuterScope();
+        using var scope = NewDisposeScope();
+        var cpu = Functional.FromArray(all, images.Count, 3, Resolution, Resolution);
+        return (device is { } d && d.IsCuda() ? cpu.to(d) : cpu).MoveToOuterDisposeScope();
     }
 }

@@ -1,16 +1,15 @@
 using StyleBridge.Torch;
-using StyleBridge.Torch.NN;
 
 namespace StyleBridge.Models.Clip;
 
 /// <summary>The block's feed-forward part: <c>c_fc</c> (width → 4·width), QuickGELU, <c>c_proj</c> (back to width).</summary>
-public sealed class Mlp : Module
+public sealed class Mlp : TorchModule
 {
-    public Mlp(long width)
+    public Mlp(long width) : base(nameof(Mlp))
     {
-        CFc = RegisterModule("c_fc", new Linear(width, width * 4));
+        CFc = RegisterModule("c_fc", nn.Linear(width, width * 4));
         Gelu = RegisterModule("gelu", new QuickGelu());
-        CProj = RegisterModule("c_proj", new Linear(width * 4, width));
+        CProj = RegisterModule("c_proj", nn.Linear(width * 4, width));
     }
 
     public Linear CFc { get; }
@@ -19,8 +18,8 @@ public sealed class Mlp : Module
 
     public Tensor Forward(Tensor x)
     {
-        using var scope = TensorScope.Begin();
-        var hidden = Gelu.Forward(CFc.Forward(x));
-        return CProj.Forward(hidden).MoveToOuterScope();
+        using var scope = NewDisposeScope();
+        var hidden = Gelu.Forward(CFc.forward(x));
+        return CProj.forward(hidden).MoveToOuterDisposeScope();
     }
 }

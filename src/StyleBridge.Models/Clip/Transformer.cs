@@ -1,5 +1,4 @@
 using StyleBridge.Torch;
-using StyleBridge.Torch.NN;
 
 namespace StyleBridge.Models.Clip;
 
@@ -8,18 +7,18 @@ namespace StyleBridge.Models.Clip;
 /// reference's additive mask (−inf above the diagonal) for <paramref name="contextLength"/> positions as a
 /// non-persistent buffer (not in the state dict, as in the reference where it is a plain attribute).
 /// </summary>
-public sealed class Transformer : Module
+public sealed class Transformer : TorchModule
 {
-    public Transformer(long width, int layers, int heads, bool causal = false, long contextLength = 0, double eps = 1e-5)
+    public Transformer(long width, int layers, int heads, bool causal = false, long contextLength = 0, double eps = 1e-5) : base(nameof(Transformer))
     {
         Width = width;
         Resblocks = RegisterModule("resblocks", new ModuleList<ResidualAttentionBlock>(
             Enumerable.Range(0, layers).Select(_ => new ResidualAttentionBlock(width, heads, eps))));
         if (causal)
         {
-            using var scope = TensorScope.Begin();
-            var mask = LibTorch.Full([contextLength, contextLength], double.NegativeInfinity).Triu(1);
-            AttnMask = RegisterBuffer("attn_mask", mask, persistent: false);
+            using var scope = NewDisposeScope();
+            var mask = full(new long[] { contextLength, contextLength }, double.NegativeInfinity).triu(1);
+            RegisterBuffer("attn_mask", mask, persistent: false);
         }
     }
 
@@ -28,20 +27,20 @@ public sealed class Transformer : Module
     public ModuleList<ResidualAttentionBlock> Resblocks { get; }
 
     /// <summary>The causal mask, or null for the image tower.</summary>
-    public Tensor? AttnMask { get; }
+    public Tensor? AttnMask => TryBuffer("attn_mask");
 
     /// <param name="x">[N, L, width]; with a causal mask L may be shorter than the context length.</param>
     /// <param name="capture">When given, receives <c>{prefix}_block{i}_out</c> after every block.</param>
     public Tensor Forward(Tensor x, ClipActivations? capture = null, string prefix = "")
     {
-        using var scope = TensorScope.Begin();
+        using var scope = NewDisposeScope();
         Tensor? mask = null;
         if (AttnMask is not null)
         {
-            long length = x.Size(1);
-            mask = length == AttnMask.Size(0) ? AttnMask : AttnMask.Narrow(0, 0, length).Narrow(1, 0, length);
-            if (mask.Dtype != x.Dtype)
-                mask = mask.To(x.Dtype);
+            long length = x.size(1);
+            mask = length == AttnMask.size(0) ? AttnMask : AttnMask.narrow(0, 0, length).narrow(1, 0, length);
+            if (mask.dtype != x.dtype)
+                mask = mask.to(x.dtype);
         }
 
         var h = x;
@@ -51,6 +50,6 @@ public sealed class Transformer : Module
             capture?.Record($"{prefix}_block{i}_out", h);
         }
 
-        return (ReferenceEquals(h, x) ? h.Alias() : h).MoveToOuterScope();
+        return (ReferenceEquals(h, x) ? h.alias() : h).MoveToOuterDisposeScope();
     }
 }

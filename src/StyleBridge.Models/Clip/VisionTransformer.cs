@@ -1,5 +1,4 @@
 using StyleBridge.Torch;
-using StyleBridge.Torch.NN;
 
 namespace StyleBridge.Models.Clip;
 
@@ -7,22 +6,22 @@ namespace StyleBridge.Models.Clip;
 /// CLIP's image tower (<c>visual.*</c>): patchify convolution (kernel = stride = patch, no bias), class token,
 /// positional embedding, <c>ln_pre</c>, transformer, <c>ln_post</c> on the class token, projection <c>proj</c>.
 /// </summary>
-public sealed class VisionTransformer : Module
+public sealed class VisionTransformer : TorchModule
 {
-    public VisionTransformer(int inputResolution, int patchSize, int width, int layers, int heads, int outputDim, double eps = 1e-5)
+    public VisionTransformer(int inputResolution, int patchSize, int width, int layers, int heads, int outputDim, double eps = 1e-5) : base(nameof(VisionTransformer))
     {
         InputResolution = inputResolution;
         PatchSize = patchSize;
         int grid = inputResolution / patchSize;
         double scale = Math.Pow(width, -0.5);
-        using (LibTorch.NoGrad())
+        using (no_grad())
         {
-            ClassEmbedding = RegisterParameter("class_embedding", LibTorch.Randn([width]).Mul_(scale));
-            PositionalEmbedding = RegisterParameter("positional_embedding", LibTorch.Randn([grid * grid + 1, width]).Mul_(scale));
-            Proj = RegisterParameter("proj", LibTorch.Randn([width, outputDim]).Mul_(scale));
+            RegisterParameter("class_embedding", randn(new long[] { width }).mul_(scale));
+            RegisterParameter("positional_embedding", randn(new long[] { grid * grid + 1, width }).mul_(scale));
+            RegisterParameter("proj", randn(new long[] { width, outputDim }).mul_(scale));
         }
 
-        Conv1 = RegisterModule("conv1", new Conv2d(3, width, patchSize, stride: patchSize, bias: false));
+        Conv1 = RegisterModule("conv1", nn.Conv2d(3, width, patchSize, stride: patchSize, bias: false));
         LnPre = RegisterModule("ln_pre", new LayerNorm(width, eps));
         Transformer = RegisterModule("transformer", new Transformer(width, layers, heads, eps: eps));
         LnPost = RegisterModule("ln_post", new LayerNorm(width, eps));
@@ -30,33 +29,33 @@ public sealed class VisionTransformer : Module
 
     public int InputResolution { get; }
     public int PatchSize { get; }
-    public Tensor ClassEmbedding { get; }
-    public Tensor PositionalEmbedding { get; }
-    public Tensor Proj { get; }
+    public Parameter ClassEmbedding => Param("class_embedding");
+    public Parameter PositionalEmbedding => Param("positional_embedding");
+    public Parameter Proj => Param("proj");
     public Conv2d Conv1 { get; }
     public LayerNorm LnPre { get; }
     public Transformer Transformer { get; }
     public LayerNorm LnPost { get; }
 
     /// <summary>Precision the tower computes in (the convolution weight's dtype).</summary>
-    public ScalarType ComputeType => Conv1.Weight.Dtype;
+    public ScalarType ComputeType => Conv1.weight.dtype;
 
     /// <param name="images">[N, 3, R, R], already normalised (any float dtype; cast to <see cref="ComputeType"/>).</param>
     /// <returns>[N, output_dim] image features, not normalised.</returns>
     public Tensor Forward(Tensor images, ClipActivations? capture = null)
     {
-        if (images.Dim != 4 || images.Size(1) != 3 || images.Size(2) != InputResolution || images.Size(3) != InputResolution)
-            throw new ArgumentException($"expected images [N, 3, {InputResolution}, {InputResolution}], got [{string.Join(", ", images.Shape)}]", nameof(images));
+        if (images.dim() != 4 || images.size(1) != 3 || images.size(2) != InputResolution || images.size(3) != InputResolution)
+            throw new ArgumentException($"expected images [N, 3, {InputResolution}, {InputResolution}], got [{string.Join(", ", images.shape)}]", nameof(images));
 
-        using var scope = TensorScope.Begin();
-        var x = images.Dtype == ComputeType ? images : images.To(ComputeType);
-        long n = x.Size(0), width = ClassEmbedding.Size(0);
+        using var scope = NewDisposeScope();
+        var x = images.dtype == ComputeType ? images : images.to(ComputeType);
+        long n = x.size(0), width = ClassEmbedding.size(0);
 
-        var patches = Conv1.Forward(x).Flatten(2).Transpose(1, 2); // [N, grid², width], row-major patches
+        var patches = Conv1.forward(x).flatten(2).transpose(1, 2); // [N, grid², width], row-major patches
         capture?.Record("visual_patch_embeds", patches);
 
-        var cls = ClassEmbedding.View(1, 1, width).Expand(n, 1, width);
-        var tokens = LibTorch.Cat([cls, patches], 1).Add_(PositionalEmbedding);
+        var cls = ClassEmbedding.view(1, 1, width).expand(n, 1, width);
+        var tokens = cat([cls, patches], 1).add_(PositionalEmbedding);
         capture?.Record("visual_embeds_pre_ln", tokens);
 
         var h = LnPre.Forward(tokens);
@@ -65,8 +64,8 @@ public sealed class VisionTransformer : Module
         h = Transformer.Forward(h, capture, "visual");
         capture?.Record("visual_transformer_out", h);
 
-        var pooled = LnPost.Forward(h.Select(1, 0));
+        var pooled = LnPost.Forward(h.select(1, 0));
         capture?.Record("visual_pooled", pooled);
-        return pooled.Matmul(Proj).MoveToOuterScope();
+        return pooled.matmul(Proj).MoveToOuterDisposeScope();
     }
 }

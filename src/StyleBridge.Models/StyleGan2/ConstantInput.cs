@@ -1,18 +1,17 @@
 using StyleBridge.Torch;
-using StyleBridge.Torch.NN;
 
 namespace StyleBridge.Models.StyleGan2;
 
 /// <summary>The learned 4×4 input, <c>input</c> [1, C, 4, 4], repeated over the batch.</summary>
-public sealed class ConstantInput : Module
+public sealed class ConstantInput : TorchModule
 {
-    public ConstantInput(int channels, int size = 4)
+    public ConstantInput(int channels, int size = 4) : base(nameof(ConstantInput))
     {
-        using (LibTorch.NoGrad())
-            Input = RegisterParameter("input", LibTorch.Randn([1, channels, size, size]));
+        using (no_grad())
+            RegisterParameter("input", randn(new long[] { 1, channels, size, size }));
     }
 
-    public Tensor Input { get; }
+    public Parameter Input => Param("input");
 
-    public Tensor Forward(long batch) => Input.Repeat(batch, 1, 1, 1);
+    public Tensor Forward(long batch) => Input.repeat(batch, 1, 1, 1);
 }

@@ -1,6 +1,5 @@
 using StyleBridge.Models.StyleGan2.Ops;
 using StyleBridge.Torch;
-using StyleBridge.Torch.NN;
 
 namespace StyleBridge.Models.StyleGan2;
 
@@ -8,19 +7,19 @@ namespace StyleBridge.Models.StyleGan2;
 /// Linear layer with equalised learning rate: the stored weight is randn/lr_mul and is used as
 /// <c>W · lr_mul/√in</c>, the bias as <c>b · lr_mul</c>; with <c>activation</c> the fused leaky ReLU follows.
 /// </summary>
-public sealed class EqualLinear : Module
+public sealed class EqualLinear : TorchModule
 {
-    public EqualLinear(int inDim, int outDim, double biasInit = 0, double lrMul = 1, bool activation = false)
+    public EqualLinear(int inDim, int outDim, double biasInit = 0, double lrMul = 1, bool activation = false) : base(nameof(EqualLinear))
     {
         InDim = inDim;
         OutDim = outDim;
         LrMul = lrMul;
         Activation = activation;
         Scale = lrMul / Math.Sqrt(inDim);
-        using (LibTorch.NoGrad())
+        using (no_grad())
         {
-            Weight = RegisterParameter("weight", LibTorch.Randn([outDim, inDim]).Div_(lrMul));
-            Bias = RegisterParameter("bias", LibTorch.Full([outDim], biasInit));
+            RegisterParameter("weight", randn(new long[] { outDim, inDim }).div_(lrMul));
+            RegisterParameter("bias", full(new long[] { outDim }, biasInit));
         }
     }
 
@@ -29,17 +28,17 @@ public sealed class EqualLinear : Module
     public double LrMul { get; }
     public bool Activation { get; }
     public double Scale { get; }
-    public Tensor Weight { get; }
-    public Tensor Bias { get; }
+    public Parameter Weight => Param("weight");
+    public Parameter Bias => Param("bias");
 
     public Tensor Forward(Tensor x)
     {
-        using var scope = TensorScope.Begin();
-        var weight = Weight.Mul(Scale);
-        var bias = Bias.Mul(LrMul);
+        using var scope = NewDisposeScope();
+        var weight = Weight.mul(Scale);
+        var bias = Bias.mul(LrMul);
         var output = Activation
             ? FusedLeakyRelu.Apply(Functional.Linear(x, weight), bias)
             : Functional.Linear(x, weight, bias);
-        return output.MoveToOuterScope();
+        return output.MoveToOuterDisposeScope();
     }
 }

@@ -12,7 +12,7 @@ public static class FirKernel
         for (int i = 0; i < taps.Count; i++)
             for (int j = 0; j < taps.Count; j++)
                 values[i * taps.Count + j] = (float)(taps[i] * (double)taps[j] / sum * gain);
-        return Tensor.FromArray(values, taps.Count, taps.Count);
+        return Functional.FromArray(values, taps.Count, taps.Count);
     }
 
     /// <summary>Python's floor division (the padding formulas can go negative).</summary>

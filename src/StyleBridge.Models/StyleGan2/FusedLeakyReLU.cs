@@ -1,15 +1,14 @@
 using StyleBridge.Models.StyleGan2.Ops;
 using StyleBridge.Torch;
-using StyleBridge.Torch.NN;
 
 namespace StyleBridge.Models.StyleGan2;
 
 /// <summary>rosinality's <c>activate</c> module: a per-channel bias, then leaky ReLU (0.2) times √2.</summary>
-public sealed class FusedLeakyReLU : Module
+public sealed class FusedLeakyReLU : TorchModule
 {
-    public FusedLeakyReLU(int channels) => Bias = RegisterParameter("bias", LibTorch.Zeros([channels]));
+    public FusedLeakyReLU(int channels) : base(nameof(FusedLeakyReLU)) => RegisterParameter("bias", zeros(new long[] { channels }));
 
-    public Tensor Bias { get; }
+    public Parameter Bias => Param("bias");
     public double NegativeSlope => FusedLeakyRelu.NegativeSlope;
     public double Scale => FusedLeakyRelu.Gain;
 

@@ -1,6 +1,5 @@
 using StyleBridge.Torch;
-using StyleBridge.Torch.NN;
-using RandomGenerator = StyleBridge.Torch.Generator;
+using RandomGenerator = TorchSharp.torch.Generator;
 
 namespace StyleBridge.Models.StyleGan2;
 
@@ -31,12 +30,12 @@ public sealed record SynthesisOptions(NoiseMode Noise = NoiseMode.Const, RandomG
 /// weights come in through <see cref="NvidiaLayout"/>. z [N, Z] → w [N, W] → W+ [N, L, W] → S (one vector per
 /// modulated layer) → image [N, 3, size, size], unclamped (nominally [-1, 1]).
 /// </summary>
-public sealed class Generator : Module
+public sealed class Generator : TorchModule
 {
     private readonly List<ModulatedConv2d> styleModules = [];
     private bool hasLatentAvg;
 
-    public Generator(StyleGan2Config config)
+    public Generator(StyleGan2Config config) : base(nameof(Generator))
     {
         Config = config;
         int c4 = config.Channels[4], w = config.StyleDim;
@@ -64,7 +63,7 @@ public sealed class Generator : Module
         }
 
         // Not part of rosinality's state_dict (its checkpoints keep latent_avg beside g_ema), hence not persistent.
-        LatentAvgBuffer = RegisterBuffer("latent_avg", LibTorch.Zeros([w]), persistent: false);
+        RegisterBuffer("latent_avg", zeros(new long[] { w }), persistent: false);
         StyleSpace = new StyleSpace(config);
     }
 
@@ -84,8 +83,7 @@ public sealed class Generator : Module
         {
             generator.LoadWeights(weights.StateDict);
             generator.SetLatentAvg(weights.LatentAvg);
-            generator.Eval();
-            generator.RequiresGrad_(false);
+            generator.Freeze();
             return generator;
         }
         catch
@@ -107,7 +105,7 @@ public sealed class Generator : Module
     public ModuleList<ToRGB> ToRgbs { get; }
     public NoiseBuffers Noises { get; }
 
-    private Tensor LatentAvgBuffer { get; }
+    private Tensor LatentAvgBuffer => Buffer("latent_avg");
 
     /// <summary>The checkpoint's average w [W] (rosinality latent_avg, NVIDIA w_avg), or null if it has none.</summary>
     public Tensor? LatentAvg => hasLatentAvg ? LatentAvgBuffer : null;
@@ -121,11 +119,11 @@ public sealed class Generator : Module
             return;
         }
 
-        if (average.Numel != Config.StyleDim)
-            throw new ArgumentException($"the average latent must have {Config.StyleDim} elements, got [{string.Join(", ", average.Shape)}]", nameof(average));
-        using (LibTorch.NoGrad())
-        using (var flat = average.Reshape(-1))
-            LatentAvgBuffer.Copy_(flat);
+        if (average.numel() != Config.StyleDim)
+            throw new ArgumentException($"the average latent must have {Config.StyleDim} elements, got [{string.Join(", ", average.shape)}]", nameof(average));
+        using (no_grad())
+        using (var flat = average.reshape(-1))
+            LatentAvgBuffer.copy_(flat);
         hasLatentAvg = true;
     }
 
@@ -137,7 +135,7 @@ public sealed class Generator : Module
     /// </summary>
     public void LoadWeights(IReadOnlyDictionary<string, Tensor> stateDict)
     {
-        LoadStateDict(stateDict, strict: true, ignore: ["latent_avg"]);
+        StateDicts.LoadInto(this, stateDict, strict: true, ignore: ["latent_avg"]);
         if (stateDict.TryGetValue("latent_avg", out var average))
             SetLatentAvg(average);
     }
@@ -150,16 +148,16 @@ public sealed class Generator : Module
     /// <summary>rosinality's <c>mean_latent(n)</c>: the mean of n mapped N(0, I) draws, [1, W].</summary>
     public Tensor MeanLatent(int n, RandomGenerator? generator = null)
     {
-        using var scope = TensorScope.Begin();
-        var z = LibTorch.Randn([n, Config.ZDim], generator, LatentAvgBuffer.Dtype, LatentAvgBuffer.Device);
-        return Map(z).Mean(0, keepdim: true).MoveToOuterScope();
+        using var scope = NewDisposeScope();
+        var z = randn(new long[] { n, Config.ZDim }, LatentAvgBuffer.dtype, LatentAvgBuffer.device, generator: generator);
+        return Map(z).mean([0], keepdim: true).MoveToOuterDisposeScope();
     }
 
     /// <summary>w [N, W] repeated to every W+ row: [N, L, W].</summary>
     public Tensor Broadcast(Tensor w)
     {
-        using var scope = TensorScope.Begin();
-        return w.Unsqueeze(1).Repeat(1, NLatent, 1).MoveToOuterScope();
+        using var scope = NewDisposeScope();
+        return w.unsqueeze(1).repeat(1, NLatent, 1).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -169,17 +167,17 @@ public sealed class Generator : Module
     /// </summary>
     public Tensor Truncate(Tensor w, double psi, Tensor? average = null, int? cutoff = null)
     {
-        using var scope = TensorScope.Begin();
+        using var scope = NewDisposeScope();
         if (psi == 1)
-            return w.Clone().MoveToOuterScope();
+            return w.clone().MoveToOuterDisposeScope();
         var avg = (average ?? LatentAvg ?? throw new InvalidOperationException(
             "truncation needs an average latent: this checkpoint has none (rosinality training checkpoints do not store latent_avg); " +
-            "pass one, e.g. MeanLatent(4096)")).Reshape(-1).To(w.Dtype);
+            "pass one, e.g. MeanLatent(4096)")).reshape(-1).to(w.dtype);
         cutoff ??= Config.TruncationCutoff;
-        if (w.Dim == 2 || cutoff is null || cutoff >= w.Size(1))
-            return avg.Lerp(w, psi).MoveToOuterScope();
-        var head = avg.Lerp(w.Slice(1, 0, cutoff.Value), psi);
-        return LibTorch.Cat([head, w.Slice(1, cutoff.Value)], 1).MoveToOuterScope();
+        if (w.dim() == 2 || cutoff is null || cutoff >= w.size(1))
+            return avg.lerp(w, psi).MoveToOuterDisposeScope();
+        var head = avg.lerp(w.slice(1, 0, cutoff.Value, 1), psi);
+        return cat([head, w.slice(1, cutoff.Value, long.MaxValue, 1)], 1).MoveToOuterDisposeScope();
     }
 
     /// <summary>Style mixing: W+ rows [0, i) from w1, rows [i, L) from w2 (rosinality inject_index).</summary>
@@ -187,19 +185,19 @@ public sealed class Generator : Module
     {
         if (injectIndex < 0 || injectIndex > NLatent)
             throw new ArgumentOutOfRangeException(nameof(injectIndex), injectIndex, $"must lie in [0, {NLatent}]");
-        using var scope = TensorScope.Begin();
-        long n = w1.Size(0), d = w1.Size(1);
-        var first = w1.Unsqueeze(1).Expand(n, injectIndex, d);
-        var second = w2.Unsqueeze(1).Expand(n, NLatent - injectIndex, d);
-        return LibTorch.Cat([first, second], 1).MoveToOuterScope();
+        using var scope = NewDisposeScope();
+        long n = w1.size(0), d = w1.size(1);
+        var first = w1.unsqueeze(1).expand(n, injectIndex, d);
+        var second = w2.unsqueeze(1).expand(n, NLatent - injectIndex, d);
+        return cat([first, second], 1).MoveToOuterDisposeScope();
     }
 
     /// <summary>Style mixing at a random inject index in [1, L − 1], as rosinality draws it.</summary>
     public Tensor MixStyles(Tensor w1, Tensor w2, RandomGenerator generator)
     {
         int index;
-        using (var draw = LibTorch.Randint(1, NLatent, [1], generator))
-            index = (int)draw.Item<long>();
+        using (var draw = randint(1, NLatent, new long[] { 1 }, generator: generator))
+            index = (int)draw.item<long>();
         return MixStyles(w1, w2, index);
     }
 
@@ -213,11 +211,11 @@ public sealed class Generator : Module
     {
         CheckLatent(ws);
         var result = new Tensor[StyleSpace.Count];
-        using var scope = TensorScope.Begin();
+        using var scope = NewDisposeScope();
         foreach (var layer in StyleSpace.Layers)
         {
-            using var row = ws.Dim == 2 ? ws.Alias() : ws.Select(1, layer.WIndex);
-            result[layer.Index] = styleModules[layer.Index].Modulation.Forward(row).MoveToOuterScope();
+            using var row = ws.dim() == 2 ? ws.alias() : ws.select(1, layer.WIndex);
+            result[layer.Index] = styleModules[layer.Index].Modulation.Forward(row).MoveToOuterDisposeScope();
         }
 
         return result;
@@ -228,17 +226,17 @@ public sealed class Generator : Module
     /// <summary>W+ [N, L, W] (or one w [N, W] for every row) → image [N, 3, size, size].</summary>
     public Tensor Synthesize(Tensor ws, SynthesisOptions? options = null)
     {
-        using var scope = TensorScope.Begin();
+        using var scope = NewDisposeScope();
         var styles = Styles(ws);
-        return SynthesizeFromStyles(styles, options).MoveToOuterScope();
+        return SynthesizeFromStyles(styles, options).MoveToOuterDisposeScope();
     }
 
     /// <summary>rosinality's <c>g([z], truncation=ψ, truncation_latent=latent_avg)</c>: z [N, Z] → image.</summary>
     public Tensor Generate(Tensor z, double truncation = 1, SynthesisOptions? options = null)
     {
-        using var scope = TensorScope.Begin();
+        using var scope = NewDisposeScope();
         var ws = Truncate(Broadcast(Map(z)), truncation);
-        return Synthesize(ws, options).MoveToOuterScope();
+        return Synthesize(ws, options).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -249,25 +247,25 @@ public sealed class Generator : Module
     {
         StyleSpace.CheckStyles(styles);
         options ??= SynthesisOptions.Default;
-        long n = styles[0].Size(0);
-        if (Config.MaxCpuBatch is not { } slice || n <= slice || Input.Input.Device.IsCuda)
+        long n = styles[0].size(0);
+        if (Config.MaxCpuBatch is not { } slice || n <= slice || Input.Input.device.IsCuda())
             return SynthesizeBatch(styles, options);
 
-        using var scope = TensorScope.Begin();
+        using var scope = NewDisposeScope();
         var images = new List<Tensor>();
         for (long start = 0; start < n; start += slice)
         {
             long length = Math.Min(slice, n - start);
-            images.Add(SynthesizeBatch(styles.Select(s => s.Narrow(0, start, length)).ToArray(), options));
+            images.Add(SynthesizeBatch(styles.Select(s => s.narrow(0, start, length)).ToArray(), options));
         }
 
-        return LibTorch.Cat(images, 0).MoveToOuterScope();
+        return cat(images, 0).MoveToOuterDisposeScope();
     }
 
     private Tensor SynthesizeBatch(IReadOnlyList<Tensor> styles, SynthesisOptions options)
     {
-        using var scope = TensorScope.Begin();
-        long n = styles[0].Size(0);
+        using var scope = NewDisposeScope();
+        long n = styles[0].size(0);
 
         // Each step frees the activation it consumed, so at most two resolutions' tensors are alive at once.
         var x = Input.Forward(n);
@@ -282,7 +280,7 @@ public sealed class Generator : Module
             skip = Advance(skip, ToRgbs[k].Forward(x, styles[si++], skip));
         }
 
-        return skip.MoveToOuterScope();
+        return skip.MoveToOuterDisposeScope();
     }
 
     private static Tensor Advance(Tensor previous, Tensor next)
@@ -296,23 +294,23 @@ public sealed class Generator : Module
     {
         NoiseMode.Const => Noises[index],
         NoiseMode.None => null,
-        _ => LibTorch.Randn([batch, 1, NoiseBuffers.Resolution(index), NoiseBuffers.Resolution(index)],
-            options.NoiseGenerator, Noises[index].Dtype, Noises[index].Device),
+        _ => randn(new long[] { batch, 1, NoiseBuffers.Resolution(index), NoiseBuffers.Resolution(index) },
+            Noises[index].dtype, Noises[index].device, generator: options.NoiseGenerator),
     };
 
     // NVIDIA runs its top num_fp16_res blocks in float16 on CUDA (never on the CPU, never for a float64 model).
     private Tensor ToBlockPrecision(Tensor x, int resolution, SynthesisOptions options)
     {
-        bool half = Config.UsesFp16(resolution) && x.Device.IsCuda && !options.ForceFp32 && Input.Input.Dtype == ScalarType.Float32;
-        var target = half ? ScalarType.Float16 : Input.Input.Dtype;
-        return x.Dtype == target ? x : x.To(target);
+        bool half = Config.UsesFp16(resolution) && x.device.IsCuda() && !options.ForceFp32 && Input.Input.dtype == ScalarType.Float32;
+        var target = half ? ScalarType.Float16 : Input.Input.dtype;
+        return x.dtype == target ? x : x.to(target);
     }
 
     private void CheckLatent(Tensor ws)
     {
-        bool ok = ws.Dim == 2 ? ws.Size(1) == Config.StyleDim
-            : ws.Dim == 3 && ws.Size(1) == NLatent && ws.Size(2) == Config.StyleDim;
+        bool ok = ws.dim() == 2 ? ws.size(1) == Config.StyleDim
+            : ws.dim() == 3 && ws.size(1) == NLatent && ws.size(2) == Config.StyleDim;
         if (!ok)
-            throw new ArgumentException($"expected w [N, {Config.StyleDim}] or W+ [N, {NLatent}, {Config.StyleDim}], got [{string.Join(", ", ws.Shape)}]", nameof(ws));
+            throw new ArgumentException($"expected w [N, {Config.StyleDim}] or W+ [N, {NLatent}, {Config.StyleDim}], got [{string.Join(", ", ws.shape)}]", nameof(ws));
     }
 }

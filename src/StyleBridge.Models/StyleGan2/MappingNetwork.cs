@@ -1,5 +1,4 @@
 using StyleBridge.Torch;
-using StyleBridge.Torch.NN;
 
 namespace StyleBridge.Models.StyleGan2;
 
@@ -7,11 +6,11 @@ namespace StyleBridge.Models.StyleGan2;
 /// rosinality's <c>style</c> Sequential: child "0" is <see cref="PixelNorm"/>, children "1" … "n_mlp" are
 /// <see cref="EqualLinear"/> layers (lr_mul 0.01, leaky ReLU on every one). z [N, Z] → w [N, W].
 /// </summary>
-public sealed class MappingNetwork : Module
+public sealed class MappingNetwork : TorchModule
 {
     private readonly List<EqualLinear> layers = [];
 
-    public MappingNetwork(int zDim, int styleDim, int nMlp, double lrMlp)
+    public MappingNetwork(int zDim, int styleDim, int nMlp, double lrMlp) : base(nameof(MappingNetwork))
     {
         Norm = RegisterModule("0", new PixelNorm());
         for (int i = 0; i < nMlp; i++)
@@ -24,10 +23,10 @@ public sealed class MappingNetwork : Module
 
     public Tensor Forward(Tensor z)
     {
-        using var scope = TensorScope.Begin();
+        using var scope = NewDisposeScope();
         var x = Norm.Forward(z);
         foreach (var layer in layers)
             x = layer.Forward(x);
-        return x.MoveToOuterScope();
+        return x.MoveToOuterDisposeScope();
     }
 }

@@ -1,6 +1,5 @@
 using StyleBridge.Torch;
 using StyleBridge.Models.StyleGan2.Ops;
-using StyleBridge.Torch.NN;
 
 namespace StyleBridge.Models.StyleGan2;
 
@@ -9,13 +8,13 @@ namespace StyleBridge.Models.StyleGan2;
 /// channels of the raw weight <c>weight</c> [1, C_out, C_in, k, k]; with demodulation every output filter of every
 /// sample is then normalised to unit norm. The up variant is a stride-2 transposed conv followed by <see cref="Blur"/>.
 /// </summary>
-public sealed class ModulatedConv2d : Module
+public sealed class ModulatedConv2d : TorchModule
 {
     private const double Epsilon = 1e-8;
 
     public ModulatedConv2d(int inChannel, int outChannel, int kernelSize, int styleDim, bool demodulate = true, bool upsample = false,
         IReadOnlyList<int>? blurKernel = null, DemodulationEpsilon epsilon = DemodulationEpsilon.Rosinality,
-        ModulatedConvPath path = ModulatedConvPath.Auto)
+        ModulatedConvPath path = ModulatedConvPath.Auto) : base(nameof(ModulatedConv2d))
     {
         InChannel = inChannel;
         OutChannel = outChannel;
@@ -24,8 +23,8 @@ public sealed class ModulatedConv2d : Module
         EpsilonPlacement = epsilon;
         Path = path;
         Scale = 1 / Math.Sqrt(inChannel * kernelSize * kernelSize);
-        using (LibTorch.NoGrad())
-            Weight = RegisterParameter("weight", LibTorch.Randn([1, outChannel, inChannel, kernelSize, kernelSize]));
+        using (no_grad())
+            RegisterParameter("weight", randn(new long[] { 1, outChannel, inChannel, kernelSize, kernelSize }));
         if (upsample)
         {
             const int factor = 2;
@@ -48,7 +47,7 @@ public sealed class ModulatedConv2d : Module
     /// <summary>Equalised-lr factor 1/√(C_in·k²) (NVIDIA's weight_gain).</summary>
     public double Scale { get; }
 
-    public Tensor Weight { get; }
+    public Parameter Weight => Param("weight");
     public Blur? Blur { get; }
     public EqualLinear Modulation { get; }
 
@@ -59,13 +58,13 @@ public sealed class ModulatedConv2d : Module
     /// </summary>
     public Tensor Forward(Tensor x, Tensor s, Tensor? bias = null, double gain = 1)
     {
-        if (x.Dim != 4 || x.Size(1) != InChannel || s.Dim != 2 || s.Size(0) != x.Size(0) || s.Size(1) != InChannel)
-            throw new ArgumentException($"modulated conv {InChannel}→{OutChannel}: got x [{string.Join(", ", x.Shape)}], s [{string.Join(", ", s.Shape)}]");
-        using var scope = TensorScope.Begin();
+        if (x.dim() != 4 || x.size(1) != InChannel || s.dim() != 2 || s.size(0) != x.size(0) || s.size(1) != InChannel)
+            throw new ArgumentException($"modulated conv {InChannel}→{OutChannel}: got x [{string.Join(", ", x.shape)}], s [{string.Join(", ", s.shape)}]");
+        using var scope = NewDisposeScope();
         var output = KernelSize == 1 && !Upsample ? ForwardPointwise(x, s, bias, gain)
             : UseFused(x) ? ForwardFused(x, s, bias, gain)
             : ForwardNonFused(x, s, bias, gain);
-        return output.MoveToOuterScope();
+        return output.MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -75,74 +74,74 @@ public sealed class ModulatedConv2d : Module
     /// </summary>
     public Tensor ModulatedWeight(Tensor s, double gain = 1)
     {
-        using var scope = TensorScope.Begin();
-        long n = s.Size(0);
-        var style = s.To(Weight.Dtype).Mul(Scale);                                     // [N, I]
+        using var scope = NewDisposeScope();
+        long n = s.size(0);
+        var style = s.to(Weight.dtype).mul(Scale);                                     // [N, I]
         Tensor factor;                                                                  // [N, O, I]
         if (Demodulate)
         {
-            var energy = Weight.View(OutChannel, InChannel, KernelSize * KernelSize).Square().Sum(2);   // [O, I]
-            var demod = style.Square().Matmul(energy.T()).Add(DemodEpsilon).Rsqrt();                   // [N, O]
+            var energy = Weight.view(OutChannel, InChannel, KernelSize * KernelSize).square().sum(2);   // [O, I]
+            var demod = style.square().matmul(energy.t()).add(DemodEpsilon).rsqrt();                   // [N, O]
             if (gain != 1)
-                demod = demod.Mul(gain);
-            factor = demod.Unsqueeze(2).Mul(style.Unsqueeze(1));
+                demod = demod.mul(gain);
+            factor = demod.unsqueeze(2).mul(style.unsqueeze(1));
         }
         else
         {
-            factor = (gain == 1 ? style : style.Mul(gain)).Unsqueeze(1).Expand(n, OutChannel, InChannel);
+            factor = (gain == 1 ? style : style.mul(gain)).unsqueeze(1).expand(n, OutChannel, InChannel);
         }
 
-        return Weight.Mul(factor.View(n, OutChannel, InChannel, 1, 1)).MoveToOuterScope();
+        return Weight.mul(factor.view(n, OutChannel, InChannel, 1, 1)).MoveToOuterDisposeScope();
     }
 
     private double DemodEpsilon => EpsilonPlacement == DemodulationEpsilon.Nvidia ? Epsilon * Scale * Scale : Epsilon;
 
     // float16 must stay fused: x·s would be formed in half precision (NVIDIA pre-normalises for that case).
-    private bool UseFused(Tensor x) => Path != ModulatedConvPath.NonFused || x.Dtype == ScalarType.Float16;
+    private bool UseFused(Tensor x) => Path != ModulatedConvPath.NonFused || x.dtype == ScalarType.Float16;
 
     // A 1×1 modulated conv (ToRGB) is a batched matrix product: [N, C_out, C_in] @ [N, C_in, H·W], bias included.
     private Tensor ForwardPointwise(Tensor x, Tensor s, Tensor? bias, double gain)
     {
-        long n = x.Size(0), h = x.Size(2), w = x.Size(3);
-        var weight = ModulatedWeight(s, gain).View(n, OutChannel, InChannel);
-        if (weight.Dtype != x.Dtype)
-            weight = weight.To(x.Dtype);
-        var input = x.Reshape(n, InChannel, h * w);
-        var output = bias is null ? weight.Bmm(input) : Functional.Baddbmm(ScaledBias(bias, gain, x.Dtype).View(1, OutChannel, 1), weight, input);
-        return output.View(n, OutChannel, h, w);
+        long n = x.size(0), h = x.size(2), w = x.size(3);
+        var weight = ModulatedWeight(s, gain).view(n, OutChannel, InChannel);
+        if (weight.dtype != x.dtype)
+            weight = weight.to(x.dtype);
+        var input = x.reshape(n, InChannel, h * w);
+        var output = bias is null ? weight.bmm(input) : Functional.Baddbmm(ScaledBias(bias, gain, x.dtype).view(1, OutChannel, 1), weight, input);
+        return output.view(n, OutChannel, h, w);
     }
 
     // One grouped convolution with groups = N over x viewed as [1, N·C_in, H, W].
     private Tensor ForwardFused(Tensor x, Tensor s, Tensor? bias, double gain)
     {
-        long n = x.Size(0), h = x.Size(2), w = x.Size(3), k = KernelSize;
+        long n = x.size(0), h = x.size(2), w = x.size(3), k = KernelSize;
         var weight = ModulatedWeight(s, gain);
-        if (weight.Dtype != x.Dtype)
-            weight = weight.To(x.Dtype);
-        var b = bias is null ? null : ScaledBias(bias, gain, x.Dtype);
+        if (weight.dtype != x.dtype)
+            weight = weight.to(x.dtype);
+        var b = bias is null ? null : ScaledBias(bias, gain, x.dtype);
         if (b is not null && n > 1)
-            b = b.Repeat(n);
-        var input = x.Reshape(1, n * InChannel, h, w);
+            b = b.repeat(n);
+        var input = x.reshape(1, n * InChannel, h, w);
 
         if (!Upsample)
         {
-            var output = Functional.Conv2d(input, weight.View(n * OutChannel, InChannel, k, k), b, 1, k / 2, 1, n);
-            return output.View(n, OutChannel, h, w);
+            var output = Functional.Conv2d(input, weight.view(n * OutChannel, InChannel, k, k), b, 1, k / 2, 1, n);
+            return output.view(n, OutChannel, h, w);
         }
 
-        var blurred = UpsampleAndBlur(input, weight.View(n * OutChannel, InChannel, k, k), n, b);
-        return blurred.View(n, OutChannel, blurred.Size(2), blurred.Size(3));
+        var blurred = UpsampleAndBlur(input, weight.view(n * OutChannel, InChannel, k, k), n, b);
+        return blurred.view(n, OutChannel, blurred.size(2), blurred.size(3));
     }
 
     // One convolution with the shared weight over the batch: conv(x·s, scale·W)·demod + bias.
     private Tensor ForwardNonFused(Tensor x, Tensor s, Tensor? bias, double gain)
     {
-        long n = x.Size(0), k = KernelSize;
-        bool inPlace = !LibTorch.IsGradEnabled;
-        var style = s.To(x.Dtype).View(n, InChannel, 1, 1);
-        var input = x.Mul(style);
-        var weight = Weight.View(OutChannel, InChannel, k, k).Mul(Scale * gain).To(x.Dtype);
-        var b = bias is null ? null : ScaledBias(bias, gain, x.Dtype);
+        long n = x.size(0), k = KernelSize;
+        bool inPlace = !is_grad_enabled();
+        var style = s.to(x.dtype).view(n, InChannel, 1, 1);
+        var input = x.mul(style);
+        var weight = Weight.view(OutChannel, InChannel, k, k).mul(Scale * gain).to(x.dtype);
+        var b = bias is null ? null : ScaledBias(bias, gain, x.dtype);
 
         // Without demodulation the bias is shared by the batch and rides in the convolution.
         var convBias = Demodulate ? null : b;
@@ -162,18 +161,18 @@ public sealed class ModulatedConv2d : Module
             return output;
 
         // demod[n, o] = rsqrt(Σ_i (scale·s[n,i])² · Σ_kk W[o,i]² + ε)
-        var energy = Weight.View(OutChannel, InChannel, k * k).Square().Sum(2);
-        var demod = s.To(Weight.Dtype).Mul(Scale).Square().Matmul(energy.T()).Add(DemodEpsilon).Rsqrt().To(x.Dtype).View(n, OutChannel, 1, 1);
+        var energy = Weight.view(OutChannel, InChannel, k * k).square().sum(2);
+        var demod = s.to(Weight.dtype).mul(Scale).square().matmul(energy.t()).add(DemodEpsilon).rsqrt().to(x.dtype).view(n, OutChannel, 1, 1);
         if (inPlace)
         {
-            output.Mul_(demod);
+            output.mul_(demod);
             if (b is not null)
-                output.Add_(b.View(1, OutChannel, 1, 1));
+                output.add_(b.view(1, OutChannel, 1, 1));
             return output;
         }
 
-        var scaled = output.Mul(demod);
-        return b is null ? scaled : scaled.Add(b.View(1, OutChannel, 1, 1));
+        var scaled = output.mul(demod);
+        return b is null ? scaled : scaled.add(b.view(1, OutChannel, 1, 1));
     }
 
     /// <summary>
@@ -182,22 +181,22 @@ public sealed class ModulatedConv2d : Module
     /// </summary>
     private Tensor UpsampleAndBlur(Tensor input, Tensor weight, long groups, Tensor? bias)
     {
-        using var scope = TensorScope.Begin();
+        using var scope = NewDisposeScope();
         if (KernelSize == 3 && Blur!.Pad == (1, 1))
-            return Blur.Forward(SubpixelConvTranspose.Stride2WithBorder(input, weight, groups), bias, bordered: true).MoveToOuterScope();
+            return Blur.Forward(SubpixelConvTranspose.Stride2WithBorder(input, weight, groups), bias, bordered: true).MoveToOuterDisposeScope();
 
         // conv_transpose2d takes [C_in, C_out/groups, k, k] per group
         long k = KernelSize;
-        var transposed = weight.View(groups, OutChannel, InChannel, k, k).Transpose(1, 2).Reshape(groups * InChannel, OutChannel, k, k);
+        var transposed = weight.view(groups, OutChannel, InChannel, k, k).transpose(1, 2).reshape(groups * InChannel, OutChannel, k, k);
         var up = Functional.ConvTranspose2d(input, transposed, null, 2, 0, 0, groups);
-        return Blur!.Forward(up, bias).MoveToOuterScope();
+        return Blur!.Forward(up, bias).MoveToOuterDisposeScope();
     }
 
     private static Tensor ScaledBias(Tensor bias, double gain, ScalarType dtype)
     {
-        var b = bias.Reshape(-1);
+        var b = bias.reshape(-1);
         if (gain != 1)
-            b = b.Mul(gain);
-        return b.To(dtype);
+            b = b.mul(gain);
+        return b.to(dtype);
     }
 }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using StyleBridge.Torch;
-using StyleBridge.Torch.NN;
 
 namespace StyleBridge.Models.StyleGan2;
 
@@ -8,22 +7,24 @@ namespace StyleBridge.Models.StyleGan2;
 /// rosinality's <c>noises</c> module: the constant noise maps <c>noise_i</c> [1, 1, R, R], one per styled conv in
 /// forward order (noise_0 at 4×4, then two per resolution).
 /// </summary>
-public sealed class NoiseBuffers : Module
+public sealed class NoiseBuffers : TorchModule
 {
-    private readonly List<Tensor> buffers = [];
-
-    public NoiseBuffers(int count)
+    public NoiseBuffers(int count) : base(nameof(NoiseBuffers))
     {
         for (int i = 0; i < count; i++)
         {
             int r = Resolution(i);
-            buffers.Add(RegisterBuffer("noise_" + i.ToString(CultureInfo.InvariantCulture), LibTorch.Randn([1, 1, r, r])));
+            RegisterBuffer(Name(i), randn(new long[] { 1, 1, r, r }));
         }
+
+        Count = count;
     }
 
-    public int Count => buffers.Count;
+    public int Count { get; }
 
-    public Tensor this[int index] => buffers[index];
+    public Tensor this[int index] => Buffer(Name(index));
+
+    private static string Name(int index) => "noise_" + index.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Resolution of noise layer i: 4 for i = 0, else 2^⌊(i + 5)/2⌋.</summary>
     public static int Resolution(int index) => index == 0 ? 4 : 1 << ((index + 5) / 2);

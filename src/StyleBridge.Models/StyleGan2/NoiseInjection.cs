@@ -1,14 +1,13 @@
 using StyleBridge.Torch;
-using StyleBridge.Torch.NN;
 
 namespace StyleBridge.Models.StyleGan2;
 
 /// <summary><c>image + weight · noise</c>: one learned strength, noise [N or 1, 1, H, W] broadcast over channels.</summary>
-public sealed class NoiseInjection : Module
+public sealed class NoiseInjection : TorchModule
 {
-    public NoiseInjection() => Weight = RegisterParameter("weight", LibTorch.Zeros([1]));
+    public NoiseInjection() : base(nameof(NoiseInjection)) => RegisterParameter("weight", zeros(new long[] { 1 }));
 
-    public Tensor Weight { get; }
+    public Parameter Weight => Param("weight");
 
     /// <summary>
     /// <c>image + gain · weight · noise</c>. With gradients off the sum is formed in place and <paramref name="image"/>
@@ -16,11 +15,11 @@ public sealed class NoiseInjection : Module
     /// </summary>
     public Tensor Forward(Tensor image, Tensor noise, double gain = 1)
     {
-        using var strength = Weight.To(image.Dtype).Mul(gain);
-        using var n = noise.Dtype == image.Dtype ? noise.Alias() : noise.To(image.Dtype);
-        if (!LibTorch.IsGradEnabled)
-            return image.Addcmul_(n, strength);
-        using var scaled = n.Mul(strength);
-        return image.Add(scaled);
+        using var strength = Weight.to(image.dtype).mul(gain);
+        using var n = noise.dtype == image.dtype ? noise.alias() : noise.to(image.dtype);
+        if (!is_grad_enabled())
+            return image.addcmul_(n, strength, 1);
+        using var scaled = n.mul(strength);
+        return image.add(scaled);
     }
 }

@@ -157,7 +157,7 @@ public static partial class NvidiaLayout
         var result = new StateDict();
         try
         {
-            using var scope = TensorScope.Begin();
+            using var scope = NewDisposeScope();
             foreach (var (name, tensor) in nvidia)
             {
                 var (ros, op) = ToRosinalityName(name);
@@ -165,11 +165,11 @@ public static partial class NvidiaLayout
                     continue;
                 var value = op switch
                 {
-                    LayoutOp.Copy => tensor.Alias(),
-                    LayoutOp.Reshape => tensor.Reshape(RosinalityShape(ros, tensor)),
-                    _ => tensor.Mul(4),
+                    LayoutOp.Copy => tensor.alias(),
+                    LayoutOp.Reshape => tensor.reshape(RosinalityShape(ros, tensor)),
+                    _ => tensor.mul(4),
                 };
-                result.Add(ros, value.DetachFromScope());
+                result.Add(ros, value.DetachFromDisposeScope());
             }
 
             return result;
@@ -192,7 +192,7 @@ public static partial class NvidiaLayout
         var result = new StateDict();
         try
         {
-            using var scope = TensorScope.Begin();
+            using var scope = NewDisposeScope();
             foreach (var row in Rows(config))
             {
                 Tensor value;
@@ -202,20 +202,20 @@ public static partial class NvidiaLayout
                 }
                 else
                 {
-                    var source = row.Rosinality == "latent_avg" ? latentAvg.Reshape(-1)
+                    var source = row.Rosinality == "latent_avg" ? latentAvg.reshape(-1)
                         : rosinality.TryGetValue(row.Rosinality!, out var t) ? t
                         : throw new ArgumentException($"the rosinality state dict has no '{row.Rosinality}' (needed for '{row.Nvidia}')");
                     value = row.Op switch
                     {
-                        LayoutOp.Copy => source.Alias(),
-                        LayoutOp.Reshape => source.Reshape(row.NvidiaShape),
-                        _ => source.Div(4),
+                        LayoutOp.Copy => source.alias(),
+                        LayoutOp.Reshape => source.reshape(row.NvidiaShape),
+                        _ => source.div(4),
                     };
                 }
 
-                if (!value.Shape.AsSpan().SequenceEqual(row.NvidiaShape))
-                    throw new ArgumentException($"'{row.Nvidia}' would be [{string.Join(", ", value.Shape)}], expected [{string.Join(", ", row.NvidiaShape)}]");
-                result.Add(row.Nvidia, value.DetachFromScope());
+                if (!value.shape.AsSpan().SequenceEqual(row.NvidiaShape))
+                    throw new ArgumentException($"'{row.Nvidia}' would be [{string.Join(", ", value.shape)}], expected [{string.Join(", ", row.NvidiaShape)}]");
+                result.Add(row.Nvidia, value.DetachFromDisposeScope());
             }
 
             return result;
@@ -229,7 +229,7 @@ public static partial class NvidiaLayout
 
     private static long[] RosinalityShape(string rosinality, Tensor nvidia)
     {
-        var s = nvidia.Shape;
+        var s = nvidia.shape;
         if (rosinality == "input.input" || rosinality.EndsWith(".conv.weight", StringComparison.Ordinal))
             return [1, .. s];
         if (rosinality.EndsWith(".noise.weight", StringComparison.Ordinal))

@@ -1,15 +1,18 @@
 using StyleBridge.Torch;
-using StyleBridge.Torch.NN;
 
 namespace StyleBridge.Models.StyleGan2;
 
 /// <summary><c>x · rsqrt(mean(x², dim=1) + 1e-8)</c> (NVIDIA: normalize_2nd_moment).</summary>
-public sealed class PixelNorm : Module
+public sealed class PixelNorm : TorchModule
 {
+    public PixelNorm() : base(nameof(PixelNorm))
+    {
+    }
+
     public Tensor Forward(Tensor x)
     {
-        using var scope = TensorScope.Begin();
-        var norm = x.Square().Mean(1, keepdim: true).Add(1e-8).Rsqrt();
-        return x.Mul(norm).MoveToOuterScope();
+        using var scope = NewDisposeScope();
+        var norm = x.square().mean([1], keepdim: true).add(1e-8).rsqrt();
+        return x.mul(norm).MoveToOuterDisposeScope();
     }
 }

@@ -161,7 +161,7 @@ public sealed partial record StyleGan2Config
     }
 
     private static long[] Shape(IReadOnlyDictionary<string, Tensor> stateDict, string name) =>
-        stateDict.TryGetValue(name, out var t) ? t.Shape
+        stateDict.TryGetValue(name, out var t) ? t.shape
             : throw new ArgumentException($"the state dict has no '{name}'" + Keys(stateDict));
 
     private static string Keys(IReadOnlyDictionary<string, Tensor> stateDict) =>

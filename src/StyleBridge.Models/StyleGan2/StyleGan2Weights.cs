@@ -169,9 +169,9 @@ public sealed class StyleGan2Weights : IDisposable
     private static StateDict Aliases(IReadOnlyDictionary<string, Tensor> tensors)
     {
         var result = new StateDict();
-        using var scope = TensorScope.Begin();
+        using var scope = NewDisposeScope();
         foreach (var (name, tensor) in tensors)
-            result.Add(name, tensor.Alias().DetachFromScope());
+            result.Add(name, tensor.alias().DetachFromDisposeScope());
         return result;
     }
 

@@ -114,7 +114,7 @@ public sealed class StyleSpace
     public Tensor Concat(IReadOnlyList<Tensor> styles, bool includeToRgb = true)
     {
         CheckStyles(styles);
-        return LibTorch.Cat(Layers.Where(l => includeToRgb || !l.IsToRgb).Select(l => styles[l.Index]).ToArray(), 1);
+        return cat(Layers.Where(l => includeToRgb || !l.IsToRgb).Select(l => styles[l.Index]).ToArray(), 1);
     }
 
     /// <summary>Cuts a flat [N, D] vector back into one [N, C_k] tensor per selected layer (views; the caller owns them).</summary>
@@ -122,9 +122,9 @@ public sealed class StyleSpace
     {
         var layers = Select(includeToRgb);
         long expected = includeToRgb ? TotalDim : TotalDimWithoutToRgb;
-        if (flat.Dim != 2 || flat.Size(1) != expected)
-            throw new ArgumentException($"expected a flat S vector [N, {expected}], got [{string.Join(", ", flat.Shape)}]", nameof(flat));
-        return flat.Split(layers.Select(l => (long)l.Channels).ToArray(), 1);
+        if (flat.dim() != 2 || flat.size(1) != expected)
+            throw new ArgumentException($"expected a flat S vector [N, {expected}], got [{string.Join(", ", flat.shape)}]", nameof(flat));
+        return flat.split(layers.Select(l => (long)l.Channels).ToArray(), 1);
     }
 
     /// <summary>Checks a full per-layer style list: one [N, C_k] tensor per layer, one batch size.</summary>
@@ -132,12 +132,12 @@ public sealed class StyleSpace
     {
         if (styles.Count != Layers.Count)
             throw new ArgumentException($"expected {Layers.Count} style tensors (one per S layer), got {styles.Count}", nameof(styles));
-        long n = styles[0].Size(0);
+        long n = styles[0].size(0);
         foreach (var layer in Layers)
         {
             var s = styles[layer.Index];
-            if (s.Dim != 2 || s.Size(0) != n || s.Size(1) != layer.Channels)
-                throw new ArgumentException($"style {layer.Index} ({layer.Name}) must be [{n}, {layer.Channels}], got [{string.Join(", ", s.Shape)}]", nameof(styles));
+            if (s.dim() != 2 || s.size(0) != n || s.size(1) != layer.Channels)
+                throw new ArgumentException($"style {layer.Index} ({layer.Name}) must be [{n}, {layer.Channels}], got [{string.Join(", ", s.shape)}]", nameof(styles));
         }
     }
 

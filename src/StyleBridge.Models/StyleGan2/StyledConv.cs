@@ -1,13 +1,12 @@
 using StyleBridge.Models.StyleGan2.Ops;
 using StyleBridge.Torch;
-using StyleBridge.Torch.NN;
 
 namespace StyleBridge.Models.StyleGan2;
 
 /// <summary>Modulated conv, then noise, then bias + leaky ReLU·√2 (NVIDIA: then the clamp).</summary>
-public sealed class StyledConv : Module
+public sealed class StyledConv : TorchModule
 {
-    public StyledConv(int inChannel, int outChannel, int kernelSize, int styleDim, bool upsample, StyleGan2Config config)
+    public StyledConv(int inChannel, int outChannel, int kernelSize, int styleDim, bool upsample, StyleGan2Config config) : base(nameof(StyledConv))
     {
         Clamp = config.ConvClamp;
         Conv = RegisterModule("conv", new ModulatedConv2d(inChannel, outChannel, kernelSize, styleDim, demodulate: true, upsample,
@@ -27,11 +26,11 @@ public sealed class StyledConv : Module
     /// </summary>
     public Tensor Forward(Tensor x, Tensor s, Tensor? noise)
     {
-        using var scope = TensorScope.Begin();
+        using var scope = NewDisposeScope();
         double gain = Activate.Scale;
         var output = Conv.Forward(x, s, Activate.Bias, gain);
         if (noise is not null)
             output = Noise.Forward(output, noise, gain);
-        return FusedLeakyRelu.ApplyPrescaled(output, Activate.NegativeSlope, Clamp).MoveToOuterScope();
+        return FusedLeakyRelu.ApplyPrescaled(output, Activate.NegativeSlope, Clamp).MoveToOuterDisposeScope();
     }
 }

@@ -1,5 +1,4 @@
 using StyleBridge.Torch;
-using StyleBridge.Torch.NN;
 
 namespace StyleBridge.Models.StyleGan2;
 
@@ -7,12 +6,12 @@ namespace StyleBridge.Models.StyleGan2;
 /// 1×1 modulated conv to RGB without demodulation, plus <c>bias</c> [1, 3, 1, 1] (NVIDIA: clamped), plus the
 /// previous RGB upsampled ×2. The result is always float32 (or the model's float64).
 /// </summary>
-public sealed class ToRGB : Module
+public sealed class ToRGB : TorchModule
 {
-    public ToRGB(int inChannel, int styleDim, bool upsample, StyleGan2Config config)
+    public ToRGB(int inChannel, int styleDim, bool upsample, StyleGan2Config config) : base(nameof(ToRGB))
     {
         Clamp = config.ConvClamp;
-        Bias = RegisterParameter("bias", LibTorch.Zeros([1, 3, 1, 1]));
+        RegisterParameter("bias", zeros(new long[] { 1, 3, 1, 1 }));
         if (upsample)
             Upsample = RegisterModule("upsample", new Upsample(config.BlurKernel));
         Conv = RegisterModule("conv", new ModulatedConv2d(inChannel, 3, 1, styleDim, demodulate: false, upsample: false,
@@ -20,27 +19,27 @@ public sealed class ToRGB : Module
     }
 
     public double? Clamp { get; }
-    public Tensor Bias { get; }
+    public Parameter Bias => Param("bias");
     public Upsample? Upsample { get; }
     public ModulatedConv2d Conv { get; }
 
     public Tensor Forward(Tensor x, Tensor s, Tensor? skip)
     {
-        using var scope = TensorScope.Begin();
-        bool inPlace = !LibTorch.IsGradEnabled;
+        using var scope = NewDisposeScope();
+        bool inPlace = !is_grad_enabled();
         var output = Conv.Forward(x, s, Bias);
         if (Clamp is { } c)
-            output = inPlace ? output.Clamp_(-c, c) : output.Clamp(-c, c);
-        if (output.Dtype == ScalarType.Float16)
-            output = output.To(ScalarType.Float32);
+            output = inPlace ? output.clamp_(-c, c) : output.clamp(-c, c);
+        if (output.dtype == ScalarType.Float16)
+            output = output.to(ScalarType.Float32);
         if (skip is not null)
         {
             if (Upsample is null)
                 throw new InvalidOperationException("this ToRGB has no skip input (it is the 4×4 one)");
             var up = Upsample.Forward(skip);
-            output = inPlace ? output.Add_(up) : output.Add(up);
+            output = inPlace ? output.add_(up) : output.add(up);
         }
 
-        return output.MoveToOuterScope();
+        return output.MoveToOuterDisposeScope();
     }
 }

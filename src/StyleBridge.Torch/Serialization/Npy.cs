@@ -27,7 +27,7 @@ public static class Npy
         ["i4"] = ScalarType.Int32,
         ["i2"] = ScalarType.Int16,
         ["i1"] = ScalarType.Int8,
-        ["u1"] = ScalarType.UInt8,
+        ["u1"] = ScalarType.Byte,
         ["b1"] = ScalarType.Bool,
     };
 
@@ -77,21 +77,20 @@ public static class Npy
         var data = new byte[header.Numel * header.Dtype.ElementSize()];
         using (var file = WeightFiles.OpenRead(path))
             ZipDirectory.ReadExactly(path, file, data, header.DataOffset);
-        using var scope = TensorScope.Begin();
-        return Tensor.FromBytes(data, header.Dtype, header.Shape.ToArray()).DetachFromScope();
+        return TensorBytes.FromBytes(data, header.Dtype, header.Shape.ToArray()).DetachFromDisposeScope();
     }
 
     /// <summary>Writes a tensor as a version 1.0 <c>.npy</c> file (C order, little-endian).</summary>
     public static void Save(string path, Tensor tensor)
     {
-        string descr = tensor.Dtype switch
+        string descr = tensor.dtype switch
         {
-            ScalarType.UInt8 or ScalarType.Int8 or ScalarType.Bool => "|" + Descrs.First(kv => kv.Value == tensor.Dtype).Key,
+            ScalarType.Byte or ScalarType.Int8 or ScalarType.Bool => "|" + Descrs.First(kv => kv.Value == tensor.dtype).Key,
             ScalarType.BFloat16 => throw new ArgumentException("NumPy has no bfloat16; convert the tensor first", nameof(tensor)),
             var t when Descrs.ContainsValue(t) => "<" + Descrs.First(kv => kv.Value == t).Key,
             var t => throw new ArgumentException($"dtype {t} cannot be stored in .npy", nameof(tensor)),
         };
-        var shape = tensor.Shape;
+        var shape = tensor.shape;
         string shapeText = shape.Length == 1 ? $"({shape[0]},)" : $"({string.Join(", ", shape)})";
         string dict = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': {shapeText}, }}";
         // pad with spaces and a newline so the data starts on a 64-byte boundary, as NumPy does
@@ -100,7 +99,7 @@ public static class Npy
         if (headerText.Length > ushort.MaxValue)
             throw new ArgumentException("shape too long for a version 1.0 header", nameof(tensor));
 
-        byte[] data = tensor.ToBytes();
+        byte[] data = TensorBytes.ToBytes(tensor);
         using var stream = new FileStream(path, FileMode.Create, FileAccess.Write);
         stream.Write(Magic);
         stream.Write([1, 0]);

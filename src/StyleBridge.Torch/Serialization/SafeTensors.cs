@@ -18,8 +18,7 @@ public static class SafeTensors
     {
         var header = SafeTensorsHeader.Read(path);
         var result = new StateDict { Metadata = header.Metadata };
-        using var scope = TensorScope.Begin();
-        Tensor? mapped = null;
+        using var maps = new FileMaps(path);
         try
         {
             foreach (var entry in header.Entries)
@@ -28,11 +27,10 @@ public static class SafeTensors
                     continue;
                 if (entry.ByteLength == 0)
                 {
-                    result.Add(entry.Name, TorchCheckpoint.Owned(LibTorch.Zeros(entry.Shape.ToArray(), entry.Dtype)));
+                    result.Add(entry.Name, zeros(entry.Shape.ToArray(), entry.Dtype).DetachFromDisposeScope());
                     continue;
                 }
-                mapped ??= Tensor.MapFile(path);
-                result.Add(entry.Name, TorchCheckpoint.Owned(View(mapped, header.DataStart + entry.Begin, entry)));
+                result.Add(entry.Name, maps.View(header.DataStart + entry.Begin, entry.Dtype, entry.Shape.ToArray()));
             }
             return result;
         }
@@ -40,32 +38,6 @@ public static class SafeTensors
         {
             result.Dispose();
             throw;
-        }
-        finally
-        {
-            mapped?.Dispose();
-        }
-    }
-
-    private static Tensor View(Tensor mapped, long offset, SafeTensorsEntry entry)
-    {
-        var bytes = mapped.Narrow(0, offset, entry.ByteLength);
-        try
-        {
-            if (offset % entry.Dtype.ElementSize() != 0)
-            {
-                var copy = bytes.Clone(); // elements must be aligned to view them as the dtype
-                bytes.Dispose();
-                bytes = copy;
-            }
-            if (entry.Dtype == ScalarType.UInt8)
-                return bytes.View(entry.Shape.ToArray());
-            using var typed = bytes.ViewAs(entry.Dtype);
-            return typed.View(entry.Shape.ToArray());
-        }
-        finally
-        {
-            bytes.Dispose();
         }
     }
 
@@ -100,7 +72,7 @@ public static class SafeTensors
                 stream.Write(header);
                 foreach (var (name, tensor) in items)
                 {
-                    byte[] data = tensor.ToBytes();
+                    byte[] data = TensorBytes.ToBytes(tensor);
                     if (data.LongLength != ByteLength(tensor))
                         throw new InvalidOperationException($"tensor '{name}' gave {data.LongLength} bytes, expected {ByteLength(tensor)}");
                     stream.Write(data);
@@ -133,9 +105,9 @@ public static class SafeTensors
             {
                 long end = offset + ByteLength(tensor);
                 json.WriteStartObject(name);
-                json.WriteString("dtype", SafeTensorsHeader.DtypeCode(tensor.Dtype));
+                json.WriteString("dtype", SafeTensorsHeader.DtypeCode(tensor.dtype));
                 json.WriteStartArray("shape");
-                foreach (long d in tensor.Shape)
+                foreach (long d in tensor.shape)
                     json.WriteNumberValue(d);
                 json.WriteEndArray();
                 json.WriteStartArray("data_offsets");
@@ -153,5 +125,5 @@ public static class SafeTensors
         return buffer.ToArray();
     }
 
-    private static long ByteLength(Tensor t) => t.Numel * t.Dtype.ElementSize();
+    private static long ByteLength(Tensor t) => t.numel() * t.dtype.ElementSize();
 }

@@ -28,7 +28,7 @@ public sealed class SafeTensorsHeader
         ["I32"] = ScalarType.Int32,
         ["I16"] = ScalarType.Int16,
         ["I8"] = ScalarType.Int8,
-        ["U8"] = ScalarType.UInt8,
+        ["U8"] = ScalarType.Byte,
         ["BOOL"] = ScalarType.Bool,
     };
 

@@ -2,7 +2,7 @@ namespace StyleBridge.Torch.Serialization;
 
 /// <summary>
 /// Turns <see cref="PickledTensor"/> descriptions into tensors. Each storage is materialised once:
-/// a stored (uncompressed) member becomes a view of the memory-mapped archive, a deflated one is
+/// a stored (uncompressed) member becomes a view of the memory-mapped archive (<see cref="FileMaps"/>), a deflated one is
 /// inflated into a fresh tensor. Each tensor is then <c>as_strided</c> over its storage, so views,
 /// offsets and non-contiguous strides come out as they were saved.
 /// </summary>
@@ -11,13 +11,14 @@ internal sealed class StorageLoader : IDisposable
     private readonly TorchArchive _archive;
     private readonly string _folder;
     private readonly Dictionary<string, Tensor> _storages = new(StringComparer.Ordinal);
-    private Tensor? _mapped;
+    private readonly FileMaps _maps;
 
     /// <param name="folder"><c>data</c> for <c>data.pkl</c>, <c>constants</c> for TorchScript's <c>constants.pkl</c></param>
     public StorageLoader(TorchArchive archive, string folder = "data")
     {
         _archive = archive;
         _folder = folder;
+        _maps = new FileMaps(archive.Path);
     }
 
     /// <summary>A new tensor (owned by the caller) viewing the saved data.</summary>
@@ -25,7 +26,7 @@ internal sealed class StorageLoader : IDisposable
     {
         CheckBounds(t, name);
         var storage = GetStorage(t.Storage);
-        return storage.AsStrided(t.Size.ToArray(), t.Stride.ToArray(), storage.StorageOffset + t.StorageOffset);
+        return storage.as_strided(t.Size.ToArray(), t.Stride.ToArray(), storage.storage_offset() + t.StorageOffset).DetachFromDisposeScope();
     }
 
     private void CheckBounds(PickledTensor t, string name)
@@ -66,37 +67,14 @@ internal sealed class StorageLoader : IDisposable
 
         Tensor storage;
         if (bytes == 0)
-            storage = LibTorch.Zeros([0], s.Dtype);
+            storage = zeros([0], s.Dtype);
         else if (entry.Method == ZipEntry.Stored)
-            storage = MapStored(entry, s.Dtype, bytes);
+            storage = _maps.View(_archive.Zip.DataOffset(entry), s.Dtype, [s.Numel]);
         else
-            storage = Tensor.FromBytes(_archive.Zip.ReadAll(entry), s.Dtype, [s.Numel]);
+            storage = TensorBytes.FromBytes(_archive.Zip.ReadAll(entry), s.Dtype, [s.Numel]);
+        storage.DetachFromDisposeScope();
         _storages.Add(s.Key, storage);
         return storage;
-    }
-
-    private Tensor MapStored(ZipEntry entry, ScalarType dtype, long bytes)
-    {
-        long offset = _archive.Zip.DataOffset(entry);
-        _mapped ??= Tensor.MapFile(_archive.Path);
-        var raw = _mapped.Narrow(0, offset, bytes);
-        if (dtype == ScalarType.UInt8)
-            return raw;
-        try
-        {
-            if (offset % dtype.ElementSize() != 0)
-            {
-                // torch aligns members to 64 bytes; other writers may not, and a view needs aligned elements
-                var copy = raw.Clone();
-                raw.Dispose();
-                raw = copy;
-            }
-            return raw.ViewAs(dtype);
-        }
-        finally
-        {
-            raw.Dispose();
-        }
     }
 
     public void Dispose()
@@ -104,7 +82,6 @@ internal sealed class StorageLoader : IDisposable
         foreach (var t in _storages.Values)
             t.Dispose();
         _storages.Clear();
-        _mapped?.Dispose();
-        _mapped = null;
+        _maps.Dispose();
     }
 }

@@ -42,7 +42,6 @@ public sealed class TorchCheckpoint : IDisposable
         using var archive = TorchArchive.Open(path);
         var root = archive.ReadPickle();
         var tensors = new List<Tensor>();
-        using var scope = TensorScope.Begin();
         using var loader = new StorageLoader(archive);
         try
         {
@@ -89,7 +88,6 @@ public sealed class TorchCheckpoint : IDisposable
     {
         using var archive = TorchArchive.Open(path);
         var entries = SelectStateDict(path, archive.ReadPickle(), key);
-        using var scope = TensorScope.Begin();
         using var loader = new StorageLoader(archive);
         var stateDict = new StateDict();
         try
@@ -166,11 +164,10 @@ public sealed class TorchCheckpoint : IDisposable
     }
 
     /// <summary>
-    /// Loaders create their tensors inside a private <see cref="TensorScope"/> (so intermediates are
-    /// released even on failure and strict mode is satisfied) and detach what they return: loaded
-    /// weights belong to the caller, not to any scope the caller has open.
+    /// Loaded weights belong to the caller (a state dict or checkpoint that disposes them), never to a dispose scope
+    /// the caller happens to have open.
     /// </summary>
-    internal static Tensor Owned(Tensor t) => t.DetachFromScope();
+    internal static Tensor Owned(Tensor t) => t.DetachFromDisposeScope();
 
     public void Dispose()
     {

@@ -16,10 +16,10 @@ internal static class TorchGlobals
         ["IntStorage"] = ScalarType.Int32,
         ["ShortStorage"] = ScalarType.Int16,
         ["CharStorage"] = ScalarType.Int8,
-        ["ByteStorage"] = ScalarType.UInt8,
+        ["ByteStorage"] = ScalarType.Byte,
         ["BoolStorage"] = ScalarType.Bool,
         // An untyped storage counts bytes; torch.save writes it for storages saved on their own.
-        ["UntypedStorage"] = ScalarType.UInt8,
+        ["UntypedStorage"] = ScalarType.Byte,
     };
 
     private static readonly Dictionary<string, ScalarType> Dtypes = new(StringComparer.Ordinal)
@@ -32,7 +32,7 @@ internal static class TorchGlobals
         ["int32"] = ScalarType.Int32, ["int"] = ScalarType.Int32,
         ["int16"] = ScalarType.Int16, ["short"] = ScalarType.Int16,
         ["int8"] = ScalarType.Int8,
-        ["uint8"] = ScalarType.UInt8,
+        ["uint8"] = ScalarType.Byte,
         ["bool"] = ScalarType.Bool,
     };
 

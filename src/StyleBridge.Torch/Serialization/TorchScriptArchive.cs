@@ -36,7 +36,6 @@ public static class TorchScriptArchive
             throw new WeightFormatException(path, "not a TorchScript archive (no constants.pkl or code/)");
         var constants = archive.ReadPickle("constants.pkl") as object?[]
             ?? throw new WeightFormatException(path, "constants.pkl does not hold a tuple");
-        using var scope = TensorScope.Begin();
         using var loader = new StorageLoader(archive, "constants");
         var result = new StateDict();
         try

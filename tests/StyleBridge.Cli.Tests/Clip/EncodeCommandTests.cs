@@ -1,4 +1,3 @@
-using StyleBridge.Torch;
 using StyleBridge.Torch.Serialization;
 
 namespace StyleBridge.Cli.Tests.Clip;
@@ -58,7 +57,7 @@ public sealed class EncodeCommandTests
 
     private static void AssertEncodes(string name, string container, string[] inputNames, string[] expected, params string[] extra)
     {
-        using var scope = TensorScope.Begin();
+        using var scope = NewDisposeScope();
         using var temp = new TempDirectory();
         using var golden = SafeTensors.Load(GoldenData.Path("clip", name + "_io.safetensors"));
         string inputs = temp.File("in.safetensors");

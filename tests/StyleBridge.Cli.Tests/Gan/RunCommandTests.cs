@@ -1,5 +1,4 @@
 using System.Globalization;
-using StyleBridge.Torch;
 using StyleBridge.Torch.Serialization;
 
 namespace StyleBridge.Cli.Tests.Gan;
@@ -92,7 +91,7 @@ public sealed class RunCommandTests
     public void Z_input_gives_the_golden_w_ws_and_image(string id)
     {
         var set = StyleGanGolden.Set(id);
-        using var scope = TensorScope.Begin();
+        using var scope = NewDisposeScope();
         using var io = SafeTensors.Load(set.IoPath);
         using var temp = new TempDirectory();
         using var output = RunGan(set, set.StatePath, temp, [("z", io["z"])]);
@@ -111,7 +110,7 @@ public sealed class RunCommandTests
     {
         var set = StyleGanGolden.Set(id);
         double psi = StyleGanGolden.PsiFromName(image)!.Value;
-        using var scope = TensorScope.Begin();
+        using var scope = NewDisposeScope();
         using var io = SafeTensors.Load(set.IoPath);
         using var temp = new TempDirectory();
         using var output = RunGan(set, WeightsWithAverageLatent(set, io, temp), temp, [("z", io["z"])],
@@ -128,7 +127,7 @@ public sealed class RunCommandTests
     public void WPlus_input_gives_the_golden_image(string id, string input)
     {
         var set = StyleGanGolden.Set(id);
-        using var scope = TensorScope.Begin();
+        using var scope = NewDisposeScope();
         using var io = SafeTensors.Load(set.IoPath);
         using var temp = new TempDirectory();
         using var output = RunGan(set, set.StatePath, temp, [("ws", io[input])]);
@@ -142,7 +141,7 @@ public sealed class RunCommandTests
     public void Style_input_gives_the_golden_image(string id, string prefix, string image)
     {
         var set = StyleGanGolden.Set(id);
-        using var scope = TensorScope.Begin();
+        using var scope = NewDisposeScope();
         using var io = SafeTensors.Load(set.IoPath);
         using var temp = new TempDirectory();
         var styles = io.Where(kv => kv.Key.StartsWith(prefix + ".", StringComparison.Ordinal))
@@ -157,7 +156,7 @@ public sealed class RunCommandTests
     public void Edited_styles_give_the_golden_edit_image(string id)
     {
         var set = StyleGanGolden.Set(id);
-        using var scope = TensorScope.Begin();
+        using var scope = NewDisposeScope();
         using var io = SafeTensors.Load(set.IoPath);
         using var temp = new TempDirectory();
         var styles = new List<(string, Tensor)>();
@@ -167,7 +166,7 @@ public sealed class RunCommandTests
             string layer = name["s_w.".Length..];
             bool edit = io.TryGetValue("ds." + layer, out var delta);
             edited += edit ? 1 : 0;
-            styles.Add(("styles." + layer, edit ? s.Add(delta!) : s));
+            styles.Add(("styles." + layer, edit ? s.add(delta!) : s));
         }
 
         Assert.Equal(io.Keys.Count(k => k.StartsWith("ds.", StringComparison.Ordinal)), edited);
@@ -205,15 +204,15 @@ public sealed class RunCommandTests
             return set.CheckpointPath;
         string path = temp.File("weights_with_latent_avg.safetensors");
         using var state = SafeTensors.Load(set.StatePath);
-        SafeTensors.Save(path, state.Append(new KeyValuePair<string, Tensor>("latent_avg", meanLatent.Select(0, 0))), state.Metadata);
+        SafeTensors.Save(path, state.Append(new KeyValuePair<string, Tensor>("latent_avg", meanLatent.select(0, 0))), state.Metadata);
         return path;
     }
 
     /// <summary>The mapped w of the golden z: rosinality's <c>w</c>, or any layer of NVIDIA's untruncated <c>ws_psi1</c>.</summary>
-    private static Tensor ExpectedW(StateDict io) => io.TryGetValue("w", out var w) ? w : io["ws_psi1"].Select(1, 0);
+    private static Tensor ExpectedW(StateDict io) => io.TryGetValue("w", out var w) ? w : io["ws_psi1"].select(1, 0);
 
     private static int NumWs(StateDict io) =>
         int.Parse(io.Metadata.TryGetValue("n_latent", out string? n) ? n : io.Metadata["num_ws"], CultureInfo.InvariantCulture);
 
-    private static Tensor Broadcast(Tensor w, int layers) => w.Reshape(w.Shape[0], 1, w.Shape[1]).Expand(w.Shape[0], layers, w.Shape[1]);
+    private static Tensor Broadcast(Tensor w, int layers) => w.reshape(w.shape[0], 1, w.shape[1]).expand(w.shape[0], layers, w.shape[1]);
 }

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using StyleBridge.Models.Clip;
-using StyleBridge.Torch;
 
 namespace StyleBridge.Models.Tests;
 
@@ -22,14 +21,14 @@ public sealed class ClipConfigTests
         Assert.Equal(ClipConfig.VitB32, config);
         using var model = new ClipModel(config, initialize: false);
         var expected = ManifestTensors();
-        var actual = model.StateDict().Select(kv => (kv.Key, kv.Value.Shape)).ToList();
+        var actual = StateDicts.Of(model).Select(kv => (kv.Key, kv.Value.shape)).ToList();
 
         Assert.Equal(ManifestRoot.GetProperty("num_tensors").GetInt32(), expected.Count);
         Assert.Equal(expected.Select(t => t.Name), actual.Select(t => t.Key)); // names and order
         for (int i = 0; i < expected.Count; i++)
-            Assert.True(expected[i].Shape.SequenceEqual(actual[i].Shape), $"{expected[i].Name}: [{string.Join(", ", actual[i].Shape)}]");
+            Assert.True(expected[i].Shape.SequenceEqual(actual[i].shape), $"{expected[i].Name}: [{string.Join(", ", actual[i].shape)}]");
         Assert.Equal(ManifestRoot.GetProperty("total_numel").GetInt64(), model.ParameterCount());
-        Assert.Equal(expected.Select(t => t.Name), model.NamedParameters().Select(p => p.Name)); // all are parameters, no buffers
+        Assert.Equal(expected.Select(t => t.Name), model.named_parameters().Select(p => p.name)); // all are parameters, no buffers
 
         var derived = ManifestRoot.GetProperty("derived");
         Assert.Equal(derived.GetProperty("vision_heads").GetInt32(), model.Visual.Transformer.Resblocks[0].Attn.Heads);
@@ -41,7 +40,7 @@ public sealed class ClipConfigTests
     public void InferenceFromTheManifestShapesGivesBuildModelsHyperparameters()
     {
         var shapes = ManifestTensors();
-        using var scope = TensorScope.Begin();
+        using var scope = NewDisposeScope();
         var stateDict = ShapeOnly(shapes);
         var inferred = ClipConfig.FromStateDict(stateDict);
         var expected = ClipConfig.FromJson(ManifestRoot.GetProperty("hyperparameters_inferred_by_build_model_from_this_state_dict").GetRawText());
@@ -70,17 +69,17 @@ public sealed class ClipConfigTests
             "ViT-B/16" => ClipConfig.VitB16,
             _ => ClipConfig.VitL14,
         };
-        using var scope = TensorScope.Begin();
+        using var scope = NewDisposeScope();
         var stateDict = ShapeOnly(ReferenceLayout(config));
         foreach (string extra in ClipLoader.IgnoredKeys)
-            stateDict[extra] = LibTorch.Scalar(0, ScalarType.Int64);
+            stateDict[extra] = Tensors.Scalar(0, ScalarType.Int64);
         Assert.Equal(config, ClipConfig.FromStateDict(stateDict));
     }
 
     [Fact]
     public void ResNetCheckpointsAreReportedAsUnsupported()
     {
-        using var scope = TensorScope.Begin();
+        using var scope = NewDisposeScope();
         var stateDict = ShapeOnly([("visual.layer1.0.conv1.weight", [64, 64, 1, 1]), ("text_projection", [512, 1024])]);
         var e = Assert.Throws<NotSupportedException>(() => ClipConfig.FromStateDict(stateDict));
         Assert.Contains("ResNet", e.Message);
@@ -102,10 +101,10 @@ public sealed class ClipConfigTests
     /// <summary>Zero-stride views with the given shapes: shape inference reads nothing else.</summary>
     private static Dictionary<string, Tensor> ShapeOnly(IEnumerable<(string Name, long[] Shape)> layout)
     {
-        var one = LibTorch.Zeros([1]);
+        var one = zeros(new long[] { 1 });
         return layout.ToDictionary(
             t => t.Name,
-            t => t.Shape.Length == 0 ? one.View() : one.View(Enumerable.Repeat(1L, t.Shape.Length).ToArray()).Expand(t.Shape));
+            t => t.Shape.Length == 0 ? one.view() : one.view(Enumerable.Repeat(1L, t.Shape.Length).ToArray()).expand(t.Shape));
     }
 
     /// <summary>The reference <c>CLIP</c> state_dict layout (names in order, shapes) for a configuration, written from clip/model.py.</summary>

@@ -1,4 +1,3 @@
-using StyleBridge.Torch;
 using StyleBridge.Torch.Serialization;
 
 namespace StyleBridge.Models.Tests;

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using StyleBridge.Models.Clip;
-using StyleBridge.Torch;
 using StyleBridge.Torch.Serialization;
 using Xunit.Abstractions;
 
@@ -44,12 +43,12 @@ public sealed class ClipGoldenModelTests(ITestOutputHelper output)
     public void EveryFloatTensorMatchesTheReference(string name, string container)
     {
         var set = ClipGolden.ModelSet(name);
-        using var scope = TensorScope.Begin();
+        using var scope = NewDisposeScope();
         using var io = SafeTensors.Load(set.IoPath);
         using var model = ClipLoader.Load(Path.Combine(ClipGolden.Folder, container), c => c.WithJsonFile(set.ConfigPath));
         using var capture = new ClipActivations();
 
-        using (LibTorch.InferenceMode())
+        using (inference_mode())
         {
             var imageFeatures = model.EncodeImage(io["images"], capture);
             var textFeatures = model.EncodeText(io["text_ids"], capture);
@@ -76,10 +75,10 @@ public sealed class ClipGoldenModelTests(ITestOutputHelper output)
             }
 
             compared++;
-            if (!expected.Dtype.IsFloatingPoint())
+            if (!expected.dtype.IsFloatingPoint())
             {
                 if (!actual.Equal(expected))
-                    failures.Add($"{tensorName}: differs ({expected.Dtype})");
+                    failures.Add($"{tensorName}: differs ({expected.dtype})");
                 continue;
             }
 
@@ -109,10 +108,11 @@ public sealed class ClipGoldenModelTests(ITestOutputHelper output)
         // the TorchScript archives once more through libtorch's own loader
         foreach (string container in set.Containers.Where(c => WeightFiles.Detect(c) == WeightFileFormat.TorchScript))
         {
-            using var scope = TensorScope.Begin();
+            using var scope = NewDisposeScope();
             using var viaLibtorch = new StateDict();
-            foreach (var (tensorName, tensor) in LibTorch.JitLoadNamedTensors(container))
-                viaLibtorch.Add(tensorName, tensor.DetachFromScope());
+            using var module = torch.jit.load(container);
+            foreach (var (tensorName, tensor) in module.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).Concat(module.named_buffers()))
+                viaLibtorch.Add(tensorName, tensor.detach().clone().DetachFromDisposeScope());
             AssertSameTensors(reference, viaLibtorch, container + " (torch::jit::load)");
         }
     }
@@ -155,10 +155,10 @@ public sealed class ClipGoldenModelTests(ITestOutputHelper output)
     public void TrimmingPaddingGivesTheSameTextFeatures(string name)
     {
         var set = ClipGolden.ModelSet(name);
-        using var scope = TensorScope.Begin();
+        using var scope = NewDisposeScope();
         using var io = SafeTensors.Load(set.IoPath);
         using var model = ClipLoader.Load(set.StatePath, c => c.WithJsonFile(set.ConfigPath));
-        using var inference = LibTorch.InferenceMode();
+        using var inference = inference_mode();
         var full = model.EncodeText(io["text_ids"]);
         var trimmed = model.EncodeText(io["text_ids"], trimPadding: true);
         double diff = TensorDiff.MaxAbs(full, trimmed);
@@ -175,7 +175,7 @@ public sealed class ClipGoldenModelTests(ITestOutputHelper output)
         Assert.True(missing.Count == 0, $"{what}: missing keys {string.Join(", ", missing)}");
         foreach (var (key, tensor) in expected)
         {
-            Assert.Equal(tensor.Dtype, actual[key].Dtype);
+            Assert.Equal(tensor.dtype, actual[key].dtype);
             Assert.True(tensor.Equal(actual[key]), $"{what}: '{key}' differs");
         }
     }

@@ -1,5 +1,4 @@
 using StyleBridge.Models.Clip;
-using StyleBridge.Torch;
 
 namespace StyleBridge.Models.Tests;
 
@@ -12,35 +11,35 @@ public sealed class ClipImageTransformTests
     [InlineData(64, 32)]
     public void StyleClipPoolEqualsUpsampleThenAveragePool(int size, int resolution)
     {
-        using var scope = TensorScope.Begin();
-        using var gen = new Generator(7);
-        var x = LibTorch.Rand([2, 3, size, size], gen).Mul_(2).Sub_(1);
+        using var scope = NewDisposeScope();
+        using var gen = new RandomGenerator((ulong)7);
+        var x = Tensors.Rand(new long[] {2, 3, size, size}, gen).mul_(2).sub_(1);
         var ours = ClipImageTransform.StyleClip(resolution).Apply(x);
 
         // StyleCLIP's modules, literally: Upsample(scale_factor=7) (nearest), AvgPool2d(kernel_size=size // 32) for 224
         int kernel = 7 * size / resolution;
-        var upsampled = Functional.Interpolate(x, (7L * size, 7L * size), InterpolationMode.Nearest);
-        var reference = Functional.AvgPool2d(upsampled, kernel);
+        var upsampled = nn.functional.interpolate(x, [7L * size, 7L * size], mode: InterpolationMode.Nearest);
+        var reference = nn.functional.avg_pool2d(upsampled, kernel);
 
-        Assert.Equal([2, 3, resolution, resolution], ours.Shape);
+        Assert.Equal([2, 3, resolution, resolution], ours.shape);
         Assert.True(TensorDiff.MaxAbs(ours, reference) <= 2e-6, $"max |Δ| {TensorDiff.MaxAbs(ours, reference):E2}");
     }
 
     [Fact]
     public void StyleClipPoolRejectsSizesThatMissTheResolution()
     {
-        using var scope = TensorScope.Begin();
-        var x = LibTorch.Zeros([1, 3, 1000, 1000]);
+        using var scope = NewDisposeScope();
+        var x = zeros(new long[] { 1, 3, 1000, 1000 });
         Assert.Throws<ArgumentException>(() => ClipImageTransform.StyleClip().Apply(x)); // 7000 / 31 pools to 225
     }
 
     [Fact]
     public void AreaAveragesTheCoveredPixels()
     {
-        using var scope = TensorScope.Begin();
-        using var gen = new Generator(3);
+        using var scope = NewDisposeScope();
+        using var gen = new RandomGenerator((ulong)3);
         const int size = 12, resolution = 5;
-        var x = LibTorch.Rand([1, 3, size, size], gen);
+        var x = Tensors.Rand(new long[] {1, 3, size, size}, gen);
         var ours = new ClipImageTransform(resolution, ClipResizeMode.Area, ClipInputNormalization.None).Apply(x).ToArray<float>();
         var pixels = x.ToArray<float>();
 
@@ -66,20 +65,20 @@ public sealed class ClipImageTransformTests
     [Fact]
     public void AreaWithAnIntermediateSizeResizesTwice()
     {
-        using var scope = TensorScope.Begin();
-        using var gen = new Generator(5);
-        var x = LibTorch.Rand([1, 3, 64, 64], gen);
+        using var scope = NewDisposeScope();
+        using var gen = new RandomGenerator((ulong)5);
+        var x = Tensors.Rand(new long[] {1, 3, 64, 64}, gen);
         var chained = new ClipImageTransform(28, ClipResizeMode.Area, ClipInputNormalization.None) { AreaIntermediateSize = 32 }.Apply(x);
-        var expected = Functional.AdaptiveAvgPool2d(Functional.AdaptiveAvgPool2d(x, (32, 32)), (28, 28));
+        var expected = nn.functional.adaptive_avg_pool2d(nn.functional.adaptive_avg_pool2d(x, [32, 32]), [28, 28]);
         Assert.True(chained.Equal(expected));
     }
 
     [Fact]
     public void NormalisationsFollowTheReferenceArithmetic()
     {
-        using var scope = TensorScope.Begin();
+        using var scope = NewDisposeScope();
         float[] values = [-1f, -0.25f, 0.6f, 1f];
-        var x = Tensor.FromArray(values.SelectMany(v => Enumerable.Repeat(v, 3 * 4)).ToArray(), 4, 3, 2, 2);
+        var x = Functional.FromArray(values.SelectMany(v => Enumerable.Repeat(v, 3 * 4)).ToArray(), 4, 3, 2, 2);
         var single = new ClipImageTransform(2, ClipResizeMode.Area, ClipInputNormalization.MeanStd).Apply(x).ToArray<float>();
         var twice = Clip2LatentOfficial(2).Apply(x).ToArray<float>();
         var raw = new ClipImageTransform(2, ClipResizeMode.Area, ClipInputNormalization.None).Apply(x).ToArray<float>();
@@ -101,19 +100,19 @@ public sealed class ClipImageTransformTests
     [Fact]
     public void BicubicCropsTheCentreOfTheShorterSideResize()
     {
-        using var scope = TensorScope.Begin();
-        using var gen = new Generator(11);
-        var square = LibTorch.Rand([1, 3, 16, 16], gen);
+        using var scope = NewDisposeScope();
+        using var gen = new RandomGenerator((ulong)11);
+        var square = Tensors.Rand(new long[] {1, 3, 16, 16}, gen);
         var none = new ClipImageTransform(16, ClipResizeMode.Bicubic, ClipInputNormalization.None);
         Assert.True(none.Apply(square).Equal(square)); // nothing to resize or crop
 
-        var wide = LibTorch.Rand([1, 3, 16, 24], gen);
+        var wide = Tensors.Rand(new long[] {1, 3, 16, 24}, gen);
         var cropped = none.Apply(wide);
-        Assert.Equal([1, 3, 16, 16], cropped.Shape);
-        Assert.True(cropped.Equal(wide.Narrow(3, 4, 16)));
+        Assert.Equal([1, 3, 16, 16], cropped.shape);
+        Assert.True(cropped.Equal(wide.narrow(3, 4, 16)));
 
-        var large = LibTorch.Rand([2, 3, 48, 64], gen);
-        var expected = Functional.Interpolate(large, (16, 21), InterpolationMode.Bicubic, alignCorners: false, antialias: true).Narrow(3, 2, 16);
+        var large = Tensors.Rand(new long[] {2, 3, 48, 64}, gen);
+        var expected = nn.functional.interpolate(large, [16, 21], mode: InterpolationMode.Bicubic, align_corners: false, antialias: true).narrow(3, 2, 16);
         Assert.True(none.Apply(large).Equal(expected));
     }
 
@@ -123,15 +122,15 @@ public sealed class ClipImageTransformTests
     [InlineData(ClipResizeMode.Bicubic, ClipInputNormalization.DoubleMeanStdWithClamp)]
     public void GradientsReachEveryPixel(ClipResizeMode resize, ClipInputNormalization normalization)
     {
-        using var scope = TensorScope.Begin();
-        using var gen = new Generator(1);
-        var x = LibTorch.Rand([1, 3, 64, 64], gen).Mul_(0.2).RequiresGrad_();
+        using var scope = NewDisposeScope();
+        using var gen = new RandomGenerator((ulong)1);
+        var x = Tensors.Rand(new long[] {1, 3, 64, 64}, gen).mul_(0.2).requires_grad_();
         var y = new ClipImageTransform(32, resize, normalization).Apply(x);
-        y.Sum().Backward();
-        var grad = x.Grad;
+        y.sum().backward();
+        var grad = x.grad;
         Assert.NotNull(grad);
-        Assert.Equal(x.Shape, grad!.Shape);
-        Assert.True(grad.Abs().Gt(0).All().Item<bool>(), "some input pixel got no gradient");
+        Assert.Equal(x.shape, grad!.shape);
+        Assert.True(grad.abs().gt(0).all().item<bool>(), "some input pixel got no gradient");
     }
 
     [Fact]
@@ -139,13 +138,13 @@ public sealed class ClipImageTransformTests
     {
         var set = ClipGolden.ModelSets()[0];
         using var model = ClipLoader.Load(set.StatePath, c => c.WithJsonFile(set.ConfigPath));
-        using var scope = TensorScope.Begin();
-        using var gen = new Generator(2);
-        var x = LibTorch.Rand([2, 3, 2 * model.Config.ImageResolution, 2 * model.Config.ImageResolution], gen).Mul_(2).Sub_(1).RequiresGrad_();
+        using var scope = NewDisposeScope();
+        using var gen = new RandomGenerator((ulong)2);
+        var x = Tensors.Rand(new long[] {2, 3, 2 * model.Config.ImageResolution, 2 * model.Config.ImageResolution}, gen).mul_(2).sub_(1).requires_grad_();
         var features = model.EncodeImage(ClipImageTransform.StyleClip(model.Config.ImageResolution).Apply(x));
-        Assert.Equal([2, model.Config.EmbedDim], features.Shape);
-        features.Square().Sum().Backward();
-        Assert.NotNull(x.Grad);
+        Assert.Equal([2, model.Config.EmbedDim], features.shape);
+        features.square().sum().backward();
+        Assert.NotNull(x.grad);
     }
 
     private static ClipImageTransform Clip2LatentOfficial(int resolution) => ClipImageTransform.Clip2Latent(official: true, resolution);

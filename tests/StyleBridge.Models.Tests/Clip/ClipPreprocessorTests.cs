@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using StyleBridge.Imaging;
 using StyleBridge.Models.Clip;
-using StyleBridge.Torch;
 using StyleBridge.Torch.Serialization;
 
 namespace StyleBridge.Models.Tests;
@@ -27,8 +26,8 @@ public sealed class ClipPreprocessorTests
 
     private static RgbImage Image(Tensor hwc)
     {
-        Assert.Equal(3, hwc.Size(2));
-        return new RgbImage((int)hwc.Size(1), (int)hwc.Size(0), hwc.ToArray<byte>());
+        Assert.Equal(3, hwc.size(2));
+        return new RgbImage((int)hwc.size(1), (int)hwc.size(0), hwc.ToArray<byte>());
     }
 
     [Fact]
@@ -79,11 +78,11 @@ public sealed class ClipPreprocessorTests
         using var file = LoadCases(out int resolution, out var cases);
         var preprocessor = new ClipPreprocessor(resolution);
         var images = cases.Select(c => Image(file[c.Name + "_input"])).ToList();
-        using var scope = TensorScope.Begin();
+        using var scope = NewDisposeScope();
         var batch = preprocessor.ToTensor(images);
-        Assert.Equal([cases.Count, 3, resolution, resolution], batch.Shape);
+        Assert.Equal([cases.Count, 3, resolution, resolution], batch.shape);
         for (int i = 0; i < cases.Count; i++)
-            Assert.True(batch.Select(0, i).Equal(file[cases[i].Name + "_output"]), cases[i].Name);
+            Assert.True(batch.select(0, i).Equal(file[cases[i].Name + "_output"]), cases[i].Name);
     }
 
     private static int CountDifferences(byte[] a, byte[] b) => a.Length != b.Length ? -1 : a.Zip(b).Count(p => p.First != p.Second);

@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using StyleBridge.Models.StyleGan2;
-using StyleBridge.Torch;
 using StyleBridge.Torch.Serialization;
 using Xunit.Abstractions;
-using Generator = StyleBridge.Models.StyleGan2.Generator;
 
 namespace StyleBridge.Models.Tests.StyleGan2;
 
@@ -41,8 +39,8 @@ public class CheckpointTests(ITestOutputHelper output)
     /// <summary>max |Δ| over every image case of a golden set, for a given model.</summary>
     private double WorstImage(GoldenModelSet set, Generator g, string label)
     {
-        using var scope = TensorScope.Begin();
-        using var mode = LibTorch.InferenceMode();
+        using var scope = NewDisposeScope();
+        using var mode = inference_mode();
         double worst = 0;
         foreach (string image in GoldenCases.For(set).Where(c => c.StartsWith("image:", StringComparison.Ordinal)).Select(c => c[6..]))
         {
@@ -69,10 +67,10 @@ public class CheckpointTests(ITestOutputHelper output)
         var set = StyleGanGolden.Set(setId);
         using var g = Generator.FromFile(Path.Combine(set.Directory, set.Name + "_ckpt.pt"));
         Assert.NotNull(g.LatentAvg);
-        using var scope = TensorScope.Begin();
-        using var mode = LibTorch.InferenceMode();
+        using var scope = NewDisposeScope();
+        using var mode = inference_mode();
         var io = StyleGanGolden.Io(set);
-        Assert.True(g.LatentAvg!.Equal(io["mean_latent"].Reshape(-1)));
+        Assert.True(g.LatentAvg!.Equal(io["mean_latent"].reshape(-1)));
         Assert.True(WorstImage(set, g, set.Id + " .pt") <= StyleGanGolden.ImageTolerance);
 
         // ψ toward the checkpoint's own latent_avg (= mean_latent) reproduces the truncated golden.
@@ -115,7 +113,7 @@ public class CheckpointTests(ITestOutputHelper output)
             Assert.Null(g.LatentAvg);
             double worst = WorstImage(set, g, set.Id + " training .pt");
             Assert.True(worst <= StyleGanGolden.ImageTolerance, $"{worst:E3}");
-            using var scope = TensorScope.Begin();
+            using var scope = NewDisposeScope();
             Assert.Throws<InvalidOperationException>(() => g.Truncate(StyleGanGolden.Io(set)["wplus_rand"], 0.7));
         }
         finally

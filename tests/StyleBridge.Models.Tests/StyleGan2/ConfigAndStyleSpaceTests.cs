@@ -1,7 +1,5 @@
 using System.Text.Json;
 using StyleBridge.Models.StyleGan2;
-using StyleBridge.Torch;
-using Generator = StyleBridge.Models.StyleGan2.Generator;
 
 namespace StyleBridge.Models.Tests.StyleGan2;
 
@@ -128,23 +126,23 @@ public class ConfigAndStyleSpaceTests
     {
         var set = StyleGanGolden.Sets.First(s => s.Folder == "rosinality");
         var g = StyleGanGolden.Model(set);
-        using var scope = TensorScope.Begin();
-        using var mode = LibTorch.InferenceMode();
+        using var scope = NewDisposeScope();
+        using var mode = inference_mode();
         var styles = g.Styles(StyleGanGolden.Io(set)["wplus_rand"]);
         var flat = g.StyleSpace.Concat(styles);
-        Assert.Equal(new long[] { 4, g.StyleSpace.TotalDim }, flat.Shape);
+        Assert.Equal(new long[] { 4, g.StyleSpace.TotalDim }, flat.shape);
         var back = g.StyleSpace.Split(flat);
         for (int i = 0; i < styles.Length; i++)
             Assert.True(back[i].Equal(styles[i]));
 
         var convOnly = g.StyleSpace.Concat(styles, includeToRgb: false);
-        Assert.Equal(g.StyleSpace.TotalDimWithoutToRgb, convOnly.Size(1));
+        Assert.Equal(g.StyleSpace.TotalDimWithoutToRgb, convOnly.size(1));
         var convs = g.StyleSpace.Split(convOnly, includeToRgb: false);
         foreach (var (layer, s) in g.StyleSpace.ConvLayers.Zip(convs))
         {
             Assert.True(s.Equal(styles[layer.Index]));
-            Assert.True(s.Equal(flat.Narrow(1, layer.OffsetWithToRgb, layer.Channels)));
-            Assert.True(s.Equal(convOnly.Narrow(1, layer.OffsetWithoutToRgb!.Value, layer.Channels)));
+            Assert.True(s.Equal(flat.narrow(1, layer.OffsetWithToRgb, layer.Channels)));
+            Assert.True(s.Equal(convOnly.narrow(1, layer.OffsetWithoutToRgb!.Value, layer.Channels)));
         }
 
         Assert.Throws<ArgumentException>(() => g.StyleSpace.Split(convOnly));
@@ -155,8 +153,8 @@ public class ConfigAndStyleSpaceTests
     {
         var set = StyleGanGolden.Sets.First(s => s.Folder == "rosinality");
         var g = StyleGanGolden.Model(set);
-        using var scope = TensorScope.Begin();
-        using var mode = LibTorch.InferenceMode();
+        using var scope = NewDisposeScope();
+        using var mode = inference_mode();
         var ws = StyleGanGolden.Io(set)["wplus_rand"];
         Assert.True(g.SynthesizeFromStyles(g.Styles(ws)).Equal(g.Synthesize(ws)));
         Assert.Throws<ArgumentException>(() => g.SynthesizeFromStyles(g.Styles(ws).Skip(1).ToArray()));

@@ -1,8 +1,5 @@
 using StyleBridge.Models.StyleGan2;
 using StyleBridge.Models.StyleGan2.Ops;
-using StyleBridge.Torch;
-using Generator = StyleBridge.Models.StyleGan2.Generator;
-using RandomGenerator = StyleBridge.Torch.Generator;
 
 namespace StyleBridge.Models.Tests.StyleGan2;
 
@@ -15,14 +12,14 @@ public class GeneratorBehaviourTests
     private static Tensor PerSampleReference(ModulatedConv2d conv, Tensor x, Tensor s, Tensor bias, double gain)
     {
         var outputs = new List<Tensor>();
-        for (long i = 0; i < x.Size(0); i++)
+        for (long i = 0; i < x.size(0); i++)
         {
-            var xi = x.Narrow(0, i, 1);
-            var w = conv.ModulatedWeight(s.Narrow(0, i, 1)).Select(0, 0); // [O, I, k, k]
+            var xi = x.narrow(0, i, 1);
+            var w = conv.ModulatedWeight(s.narrow(0, i, 1)).select(0, 0); // [O, I, k, k]
             Tensor y;
             if (conv.Upsample)
             {
-                y = Functional.ConvTranspose2d(xi, w.Transpose(0, 1), null, 2, 0);
+                y = Functional.ConvTranspose2d(xi, w.transpose(0, 1), null, 2, 0);
                 y = Upfirdn2d.Apply(y, conv.Blur!.Kernel, pad: conv.Blur.Pad);
             }
             else
@@ -30,10 +27,10 @@ public class GeneratorBehaviourTests
                 y = Functional.Conv2d(xi, w, null, 1, conv.KernelSize / 2);
             }
 
-            outputs.Add(y.Add(bias.View(1, -1, 1, 1)).Mul(gain));
+            outputs.Add(y.add(bias.view(1, -1, 1, 1)).mul(gain));
         }
 
-        return LibTorch.Cat(outputs, 0);
+        return cat(outputs, 0);
     }
 
     [Theory]
@@ -42,23 +39,23 @@ public class GeneratorBehaviourTests
     [InlineData(false, false)]
     public void FusedAndNonFusedModulatedConvsMatchThePerSampleReference(bool demodulate, bool upsample)
     {
-        LibTorch.ManualSeed(3);
-        using var scope = TensorScope.Begin();
-        using var mode = LibTorch.InferenceMode();
+        Tensors.ManualSeed(3);
+        using var scope = NewDisposeScope();
+        using var mode = inference_mode();
         int k = demodulate ? 3 : 1;
         using var fused = new ModulatedConv2d(6, 5, k, 8, demodulate, upsample, path: ModulatedConvPath.Fused);
         using var nonFused = new ModulatedConv2d(6, 5, k, 8, demodulate, upsample, path: ModulatedConvPath.NonFused);
-        nonFused.LoadStateDict(fused.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value));
-        using var g = new RandomGenerator(4);
-        var x = LibTorch.Randn([3, 6, 7, 7], g);
-        var s = fused.Modulation.Forward(LibTorch.Randn([3, 8], g));
-        var bias = LibTorch.Randn([5], g);
+        StateDicts.LoadInto(nonFused, fused.state_dict());
+        using var g = new RandomGenerator((ulong)4);
+        var x = Tensors.Randn(new long[] {3, 6, 7, 7}, g);
+        var s = fused.Modulation.Forward(Tensors.Randn(new long[] {3, 8}, g));
+        var bias = Tensors.Randn(new long[] {5}, g);
         double gain = Math.Sqrt(2);
 
         var reference = PerSampleReference(fused, x, s, bias, gain);
         var a = fused.Forward(x, s, bias, gain);
         var b = nonFused.Forward(x, s, bias, gain);
-        Assert.Equal(reference.Shape, a.Shape);
+        Assert.Equal(reference.shape, a.shape);
         Assert.True(TensorDiff.MaxAbs(a, reference) < 1e-5, $"fused {TensorDiff.MaxAbs(a, reference):E2}");
         Assert.True(TensorDiff.MaxAbs(b, reference) < 1e-5, $"non-fused {TensorDiff.MaxAbs(b, reference):E2}");
     }
@@ -71,13 +68,13 @@ public class GeneratorBehaviourTests
     {
         var set = Rosinality;
         using var g = Generator.FromFile(set.StatePath, c => c with { ModulatedConvPath = path, MaxCpuBatch = maxCpuBatch });
-        using var scope = TensorScope.Begin();
-        using var mode = LibTorch.InferenceMode();
+        using var scope = NewDisposeScope();
+        using var mode = inference_mode();
         var ws = StyleGanGolden.Io(set)["wplus_rand"];
         var batch = g.Synthesize(ws);
         Assert.True(TensorDiff.MaxAbs(batch, StyleGanGolden.Io(set)["img_wplus_rand"]) <= StyleGanGolden.ImageTolerance);
-        for (long i = 0; i < ws.Size(0); i++)
-            Assert.True(TensorDiff.MaxAbs(g.Synthesize(ws.Narrow(0, i, 1)), batch.Narrow(0, i, 1)) < 1e-5);
+        for (long i = 0; i < ws.size(0); i++)
+            Assert.True(TensorDiff.MaxAbs(g.Synthesize(ws.narrow(0, i, 1)), batch.narrow(0, i, 1)) < 1e-5);
     }
 
     [Fact]
@@ -85,8 +82,8 @@ public class GeneratorBehaviourTests
     {
         var set = Rosinality;
         using var g = Generator.FromFile(set.StatePath);
-        using var scope = TensorScope.Begin();
-        using var mode = LibTorch.InferenceMode();
+        using var scope = NewDisposeScope();
+        using var mode = inference_mode();
         var ws = StyleGanGolden.Io(set)["wplus_rand"];
         var constant = g.Synthesize(ws);
         Assert.True(TensorDiff.MaxAbs(constant, StyleGanGolden.Io(set)["img_wplus_rand"]) <= StyleGanGolden.ImageTolerance);
@@ -95,7 +92,7 @@ public class GeneratorBehaviourTests
 
         Tensor Random(long seed)
         {
-            using var rng = new RandomGenerator(seed);
+            using var rng = new RandomGenerator((ulong)seed);
             return g.Synthesize(ws, new SynthesisOptions(NoiseMode.Random, rng));
         }
 
@@ -104,9 +101,9 @@ public class GeneratorBehaviourTests
         Assert.True(TensorDiff.MaxAbs(Random(1), constant) > 0.1);
 
         // 'none' is exactly 'const' with every noise strength at zero
-        using (LibTorch.NoGrad())
+        using (no_grad())
             foreach (var conv in g.Convs.Append(g.Conv1))
-                conv.Noise.Weight.Zero_();
+                conv.Noise.Weight.zero_();
         Assert.True(TensorDiff.MaxAbs(g.Synthesize(ws), none) < 1e-6);
     }
 
@@ -115,15 +112,15 @@ public class GeneratorBehaviourTests
     {
         var set = StyleGanGolden.Sets.First(s => s.Folder == "nvidia");
         var g = StyleGanGolden.Model(set);
-        using var scope = TensorScope.Begin();
+        using var scope = NewDisposeScope();
         var ws = StyleGanGolden.Io(set)["wplus_rand"];
         var all = g.Truncate(ws, 0.7);
         var cut = g.Truncate(ws, 0.7, cutoff: 3);
-        Assert.True(cut.Slice(1, 0, 3).Equal(all.Slice(1, 0, 3)));
-        Assert.True(cut.Slice(1, 3).Equal(ws.Slice(1, 3)));
-        Assert.False(all.Slice(1, 3).Equal(ws.Slice(1, 3)));
+        Assert.True(cut.slice(1, 0, 3, 1).Equal(all.slice(1, 0, 3, 1)));
+        Assert.True(cut.slice(1, 3, long.MaxValue, 1).Equal(ws.slice(1, 3, long.MaxValue, 1)));
+        Assert.False(all.slice(1, 3, long.MaxValue, 1).Equal(ws.slice(1, 3, long.MaxValue, 1)));
         Assert.True(g.Truncate(ws, 1).Equal(ws));
-        Assert.True(TensorDiff.MaxAbs(g.Truncate(ws, 0), g.LatentAvg!.Expand(ws.Shape)) == 0);
+        Assert.True(TensorDiff.MaxAbs(g.Truncate(ws, 0), g.LatentAvg!.expand(ws.shape)) == 0);
 
         using var configured = new Generator(g.Config with { TruncationCutoff = 3 });
         configured.SetLatentAvg(g.LatentAvg);
@@ -135,22 +132,22 @@ public class GeneratorBehaviourTests
     {
         var set = Rosinality;
         var g = StyleGanGolden.Model(set);
-        using var scope = TensorScope.Begin();
-        using var mode = LibTorch.InferenceMode();
+        using var scope = NewDisposeScope();
+        using var mode = inference_mode();
         var io = StyleGanGolden.Io(set);
-        using var rng = new RandomGenerator(3);
+        using var rng = new RandomGenerator((ulong)3);
         for (int trial = 0; trial < 20; trial++)
         {
             var mixed = g.MixStyles(io["w"], io["w2"], rng);
-            int index = Enumerable.Range(0, g.NLatent).Count(i => mixed.Select(1, i).Equal(io["w"]));
+            int index = Enumerable.Range(0, g.NLatent).Count(i => mixed.select(1, i).Equal(io["w"]));
             Assert.InRange(index, 1, g.NLatent - 1);
-            Assert.True(mixed.Select(1, index).Equal(io["w2"]));
+            Assert.True(mixed.select(1, index).Equal(io["w2"]));
         }
 
-        using var a = new RandomGenerator(12);
-        using var b = new RandomGenerator(12);
+        using var a = new RandomGenerator((ulong)12);
+        using var b = new RandomGenerator((ulong)12);
         var m1 = g.MeanLatent(64, a);
-        Assert.Equal(new long[] { 1, g.Config.StyleDim }, m1.Shape);
+        Assert.Equal(new long[] { 1, g.Config.StyleDim }, m1.shape);
         Assert.True(m1.Equal(g.MeanLatent(64, b)));
     }
 
@@ -159,15 +156,15 @@ public class GeneratorBehaviourTests
     {
         var set = Rosinality;
         var g = StyleGanGolden.Model(set);
-        using var scope = TensorScope.Begin();
-        var ws = StyleGanGolden.Io(set)["wplus_rand"].Clone().RequiresGrad_();
+        using var scope = NewDisposeScope();
+        var ws = StyleGanGolden.Io(set)["wplus_rand"].clone().requires_grad_();
         var image = g.Synthesize(ws);
-        Assert.True(image.RequiresGrad);
-        Assert.True(TensorDiff.MaxAbs(image.Detach(), StyleGanGolden.Io(set)["img_wplus_rand"]) <= StyleGanGolden.ImageTolerance);
-        image.Square().Sum().Backward();
-        var grad = ws.Grad;
+        Assert.True(image.requires_grad);
+        Assert.True(TensorDiff.MaxAbs(image.detach(), StyleGanGolden.Io(set)["img_wplus_rand"]) <= StyleGanGolden.ImageTolerance);
+        image.square().sum().backward();
+        var grad = ws.grad;
         Assert.NotNull(grad);
-        Assert.True(grad!.Abs().Sum().Item<double>() > 0);
+        Assert.True(grad!.abs().sum().item<float>() > 0);
     }
 }
 
@@ -186,24 +183,24 @@ public class GeneratorMemoryTests
         var set = StyleGanGolden.Sets.First(s => s.Folder == "nvidia");
         var g = StyleGanGolden.Model(set);
         var io = StyleGanGolden.Io(set);
-        using (var warm = TensorScope.Begin())
+        using (var warm = NewDisposeScope())
             g.Synthesize(io["wplus_rand"]);
 
         // Garbage from earlier tests must be finalized now, not while this test counts.
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
-        long live = TorchDiagnostics.LiveTensors;
-        using (var scope = TensorScope.Begin())
-        using (var mode = LibTorch.InferenceMode())
+        long live = Tensors.LiveTensors;
+        using (var scope = NewDisposeScope())
+        using (var mode = inference_mode())
         {
             var image = g.Synthesize(io["wplus_rand"]);
-            Assert.Equal(1, scope.Count); // only the result is left in the caller's scope
+            Assert.Equal(1, scope.DisposablesCount); // only the result is left in the caller's scope
             var styles = g.Styles(io["wplus_rand"]);
-            using var rng = new RandomGenerator(1);
+            using var rng = new RandomGenerator((ulong)1);
             g.SynthesizeFromStyles(styles, new SynthesisOptions(NoiseMode.Random, rng));
         }
 
-        Assert.Equal(live, TorchDiagnostics.LiveTensors);
+        Assert.Equal(live, Tensors.LiveTensors);
     }
 }

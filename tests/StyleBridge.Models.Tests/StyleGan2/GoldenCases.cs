@@ -1,7 +1,5 @@
 using System.Text.Json;
 using StyleBridge.Models.StyleGan2;
-using StyleBridge.Torch;
-using Generator = StyleBridge.Models.StyleGan2.Generator;
 using StyleBridge.Torch.Serialization;
 
 namespace StyleBridge.Models.Tests.StyleGan2;
@@ -45,8 +43,8 @@ internal static class GoldenCases
     public static Tensor ImageLatent(GoldenModelSet set, Generator g, string image, ScalarType dtype)
     {
         var io = StyleGanGolden.Io(set);
-        Tensor Input(string name) => io[name].To(dtype);
-        Tensor Reference(string name) => io.TryGetValue(name + "_f64", out var f64) && dtype == ScalarType.Float64 ? f64.Alias() : Input(name);
+        Tensor Input(string name) => io[name].to(dtype);
+        Tensor Reference(string name) => io.TryGetValue(name + "_f64", out var f64) && dtype == ScalarType.Float64 ? f64.alias() : Input(name);
 
         double? psi = StyleGanGolden.PsiFromName(image);
         if (image == "img_w")
@@ -73,17 +71,17 @@ internal static class GoldenCases
         // The float64 reference upcasts the edited float32 S vectors (s_w + ΔS formed in float32); the float32 run
         // recomputes s_w from z.
         var styles = dtype == ScalarType.Float64
-            ? g.StyleSpace.Layers.Select(l => io["s_w." + l.Name].Alias()).ToArray()
-            : g.Styles(g.Map(io["z"].To(dtype)));
+            ? g.StyleSpace.Layers.Select(l => io["s_w." + l.Name].alias()).ToArray()
+            : g.Styles(g.Map(io["z"].to(dtype)));
         int edited = 0;
         foreach (var (name, delta) in io.Where(kv => kv.Key.StartsWith("ds.", StringComparison.Ordinal)))
         {
             var layer = g.StyleSpace[name["ds.".Length..]];
-            styles[layer.Index] = styles[layer.Index].Add(delta);
+            styles[layer.Index] = styles[layer.Index].add(delta);
             edited++;
         }
 
-        styles = styles.Select(s => s.To(dtype)).ToArray();
+        styles = styles.Select(s => s.to(dtype)).ToArray();
 
         var declared = JsonSerializer.Deserialize<string[]>(io.Metadata["delta_s_layers"])!;
         Assert.Equal(declared.Length, edited);
@@ -102,7 +100,7 @@ internal static class GoldenCases
     {
         var io = StyleGanGolden.Io(set);
         string source = prefix["s_".Length..];
-        return io.TryGetValue(source, out var t) ? t.To(dtype)
+        return io.TryGetValue(source, out var t) ? t.to(dtype)
             : throw new InvalidOperationException($"{set.Id}: no input '{source}' for the S vectors '{prefix}.*'");
     }
 }

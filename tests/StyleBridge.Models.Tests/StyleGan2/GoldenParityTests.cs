@@ -1,7 +1,5 @@
 using Xunit.Abstractions;
 using StyleBridge.Models.StyleGan2;
-using StyleBridge.Torch;
-using Generator = StyleBridge.Models.StyleGan2.Generator;
 
 namespace StyleBridge.Models.Tests.StyleGan2;
 
@@ -42,8 +40,8 @@ public class GoldenParityTests(ITestOutputHelper output)
         var set = StyleGanGolden.Set(setId);
         foreach (var dtype in new[] { ScalarType.Float32, ScalarType.Float64 })
         {
-            using var scope = TensorScope.Begin();
-            using var mode = LibTorch.InferenceMode();
+            using var scope = NewDisposeScope();
+            using var mode = inference_mode();
             var g = StyleGanGolden.Model(set, dtype);
             Run(set, g, caseName, dtype);
         }
@@ -57,17 +55,17 @@ public class GoldenParityTests(ITestOutputHelper output)
         switch (kind)
         {
             case "mapping":
-                Check(set, "w", g.Map(io["z"].To(dtype)), dtype, StyleGanGolden.VectorTolerance);
+                Check(set, "w", g.Map(io["z"].to(dtype)), dtype, StyleGanGolden.VectorTolerance);
                 break;
             case "mean_latent":
-                Check(set, "mean_latent", g.Map(io["mean_latent_z"].To(dtype)).Mean(0, keepdim: true), dtype, StyleGanGolden.VectorTolerance);
+                Check(set, "mean_latent", g.Map(io["mean_latent_z"].to(dtype)).mean([0], keepdim: true), dtype, StyleGanGolden.VectorTolerance);
                 break;
             case "mixing":
-                Check(set, "wplus_mix", g.MixStyles(g.Map(io["z"].To(dtype)), g.Map(io["z2"].To(dtype)), GoldenCases.InjectIndex(set)), dtype, StyleGanGolden.VectorTolerance);
+                Check(set, "wplus_mix", g.MixStyles(g.Map(io["z"].to(dtype)), g.Map(io["z2"].to(dtype)), GoldenCases.InjectIndex(set)), dtype, StyleGanGolden.VectorTolerance);
                 break;
             case "latents":
                 double psi = StyleGanGolden.PsiFromName(arg) ?? throw new InvalidOperationException($"no ψ in '{arg}'");
-                Check(set, arg, g.Truncate(g.Broadcast(g.Map(io["z"].To(dtype))), psi), dtype, StyleGanGolden.VectorTolerance);
+                Check(set, arg, g.Truncate(g.Broadcast(g.Map(io["z"].to(dtype))), psi), dtype, StyleGanGolden.VectorTolerance);
                 break;
             case "styles":
                 var styles = g.Styles(GoldenCases.StyleSource(set, arg, dtype));
@@ -99,7 +97,7 @@ public class GoldenParityTests(ITestOutputHelper output)
         bool hasF64 = io.ContainsKey(f64Name);
         if (dtype == ScalarType.Float32)
         {
-            Assert.Equal(ScalarType.Float32, actual.Dtype);
+            Assert.Equal(ScalarType.Float32, actual.dtype);
             double d32 = TensorDiff.MaxAbs(actual, io[name]);
             output.WriteLine($"{set.Id} {name}: f32 vs f32 {d32:E2}");
             Assert.True(d32 <= tolerance, $"{set.Id} {name}: max |Δ| {d32:E3} vs the float32 reference > {tolerance:E1}");
@@ -112,7 +110,7 @@ public class GoldenParityTests(ITestOutputHelper output)
         }
         else if (hasF64)
         {
-            Assert.Equal(ScalarType.Float64, actual.Dtype);
+            Assert.Equal(ScalarType.Float64, actual.dtype);
             double d = TensorDiff.MaxAbs(actual, io[f64Name]);
             output.WriteLine($"{set.Id} {name}: f64 vs f64 {d:E2}");
             Assert.True(d <= StyleGanGolden.Float64Tolerance, $"{set.Id} {name}: float64 max |Δ| {d:E3} > {StyleGanGolden.Float64Tolerance:E1}");

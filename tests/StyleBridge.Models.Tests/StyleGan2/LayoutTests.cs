@@ -1,9 +1,7 @@
 using System.Text.Json;
 using StyleBridge.Models.StyleGan2;
-using StyleBridge.Torch;
 using StyleBridge.Torch.Serialization;
 using Xunit.Abstractions;
-using Generator = StyleBridge.Models.StyleGan2.Generator;
 
 namespace StyleBridge.Models.Tests.StyleGan2;
 
@@ -27,7 +25,7 @@ public class LayoutTests(ITestOutputHelper output)
     {
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var t in manifest.GetProperty("tensors").EnumerateArray())
-            result[t.GetProperty("name").GetString()!] = LibTorch.Zeros([]).Expand(Shape(t.GetProperty("shape")));
+            result[t.GetProperty("name").GetString()!] = zeros(new long[] {  }).expand(Shape(t.GetProperty("shape")));
         return result;
     }
 
@@ -35,7 +33,7 @@ public class LayoutTests(ITestOutputHelper output)
     {
         var expected = manifest.GetProperty("tensors").EnumerateArray()
             .Select(t => (t.GetProperty("name").GetString()!, string.Join(",", Shape(t.GetProperty("shape"))))).ToList();
-        var got = actual.Select(kv => (kv.Key, string.Join(",", kv.Value.Shape))).ToList();
+        var got = actual.Select(kv => (kv.Key, string.Join(",", kv.Value.shape))).ToList();
         Assert.Equal(expected, got);
         Assert.Equal(manifest.GetProperty("num_tensors").GetInt32(), got.Count);
     }
@@ -44,9 +42,9 @@ public class LayoutTests(ITestOutputHelper output)
     public void RosinalityManifestBuildsAGeneratorWithExactlyItsNamesAndShapes()
     {
         var manifest = ReadJson("manifest_rosinality_ffhq1024.json");
-        using var scope = TensorScope.Begin();
+        using var scope = NewDisposeScope();
         var tensors = ManifestTensors(manifest);
-        tensors["latent_avg"] = LibTorch.Zeros([]).Expand(512);
+        tensors["latent_avg"] = zeros(new long[] {  }).expand(512);
         using var weights = StyleGan2Weights.FromTensors(tensors);
         Assert.Equal(CheckpointLayout.Rosinality, weights.Layout);
         Assert.Equal(1024, weights.Config.Size);
@@ -55,9 +53,9 @@ public class LayoutTests(ITestOutputHelper output)
             Assert.Equal(c, weights.Config.Channels[res]);
 
         using var g = Generator.FromWeights(weights);
-        AssertNamesAndShapes(manifest, g.StateDict());
+        AssertNamesAndShapes(manifest, StateDicts.Of(g));
         Assert.Equal(manifest.GetProperty("num_parameters").GetInt64(), g.ParameterCount());
-        Assert.Equal(manifest.GetProperty("num_buffer_elements").GetInt64(), g.NamedBuffers(persistentOnly: true).Sum(b => b.Tensor.Numel));
+        Assert.Equal(manifest.GetProperty("num_buffer_elements").GetInt64(), g.state_dict().Where(kv => !g.named_parameters().Any(p => p.name == kv.Key)).Sum(kv => kv.Value.numel()));
         Assert.NotNull(g.LatentAvg);
     }
 
@@ -65,7 +63,7 @@ public class LayoutTests(ITestOutputHelper output)
     public void NvidiaManifestBuildsAGeneratorWhoseNvidiaStateDictHasExactlyItsNamesAndShapes()
     {
         var manifest = ReadJson("manifest_nvidia_ffhq1024.json");
-        using var scope = TensorScope.Begin();
+        using var scope = NewDisposeScope();
         var tensors = ManifestTensors(manifest);
         using var weights = StyleGan2Weights.FromTensors(tensors, manifest.GetProperty("init_kwargs").GetRawText());
         Assert.Equal(CheckpointLayout.Nvidia, weights.Layout);
@@ -77,7 +75,7 @@ public class LayoutTests(ITestOutputHelper output)
 
         using var g = new Generator(config);
         Assert.NotNull(weights.LatentAvg);
-        using var nvidia = NvidiaLayout.FromRosinality(g.StateDict(), weights.LatentAvg!, config);
+        using var nvidia = NvidiaLayout.FromRosinality(g.state_dict(), weights.LatentAvg!, config);
         AssertNamesAndShapes(manifest, nvidia);
         Assert.Equal(manifest.GetProperty("num_parameters").GetInt64(), g.ParameterCount());
     }
@@ -122,7 +120,7 @@ public class LayoutTests(ITestOutputHelper output)
     [MemberData(nameof(Pairs))]
     public void StateDictsRoundTripExactlyInBothDirections(string name)
     {
-        using var scope = TensorScope.Begin();
+        using var scope = NewDisposeScope();
         using var ros = SafeTensors.Load(StyleGanGolden.Set("rosinality/" + name).StatePath);
         var latent = StyleGanGolden.Io(StyleGanGolden.Set("rosinality/" + name))["mean_latent"];
         using (var nv = NvidiaLayout.FromRosinality(ros, latent))
@@ -131,7 +129,7 @@ public class LayoutTests(ITestOutputHelper output)
             Assert.Equal(ros.Count + 1, back.Count);
             foreach (var (key, value) in ros)
                 Assert.True(back[key].Equal(value), key);
-            Assert.True(back["latent_avg"].Equal(latent.Reshape(-1)));
+            Assert.True(back["latent_avg"].Equal(latent.reshape(-1)));
         }
 
         using var nvidia = SafeTensors.Load(StyleGanGolden.Set("nvidia/" + name).StatePath);
@@ -147,8 +145,8 @@ public class LayoutTests(ITestOutputHelper output)
     public void NvidiaWeightsInTheRosinalityConfiguredModelReproduceTheNvidiaGoldens(string name)
     {
         var set = StyleGanGolden.Set("nvidia/" + name);
-        using var scope = TensorScope.Begin();
-        using var mode = LibTorch.InferenceMode();
+        using var scope = NewDisposeScope();
+        using var mode = inference_mode();
         using var nvidia = SafeTensors.Load(set.StatePath);
         using var rosinality = NvidiaLayout.ToRosinality(nvidia);
         using var g = new Generator(StyleGan2Config.FromStateDict(rosinality));
@@ -173,7 +171,7 @@ public class LayoutTests(ITestOutputHelper output)
         try
         {
             string path = Path.Combine(dir, name + "_nvidia.safetensors");
-            using (var scope = TensorScope.Begin())
+            using (var scope = NewDisposeScope())
             using (var ros = SafeTensors.Load(set.StatePath))
             using (var nv = NvidiaLayout.FromRosinality(ros, StyleGanGolden.Io(set)["mean_latent"]))
             {
@@ -188,14 +186,14 @@ public class LayoutTests(ITestOutputHelper output)
 
             using var viaNvidia = Generator.FromFile(path);
             using var viaNvidia64 = Generator.FromFile(path);
-            viaNvidia64.To(ScalarType.Float64);
+            viaNvidia64.to(ScalarType.Float64);
             using var matched64 = Generator.FromFile(path, c => c with { DemodulationEpsilon = DemodulationEpsilon.Rosinality });
-            matched64.To(ScalarType.Float64);
+            matched64.to(ScalarType.Float64);
             Assert.Equal(DemodulationEpsilon.Nvidia, viaNvidia.Config.DemodulationEpsilon);
             Assert.Equal(256, viaNvidia.Config.ConvClamp);
 
-            using var scope2 = TensorScope.Begin();
-            using var mode = LibTorch.InferenceMode();
+            using var scope2 = NewDisposeScope();
+            using var mode = inference_mode();
             double worstEps = 0;
             foreach (string image in GoldenCases.For(set).Where(c => c.StartsWith("image:", StringComparison.Ordinal)).Select(c => c[6..]))
             {

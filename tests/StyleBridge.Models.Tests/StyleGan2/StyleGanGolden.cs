@@ -3,8 +3,6 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using StyleBridge.Models.StyleGan2;
-using StyleBridge.Torch;
-using Generator = StyleBridge.Models.StyleGan2.Generator;
 using StyleBridge.Torch.Serialization;
 
 namespace StyleBridge.Models.Tests.StyleGan2;
@@ -52,7 +50,7 @@ internal static partial class StyleGanGolden
                 {
                     g = Generator.FromFile(set.StatePath);
                     if (dtype != ScalarType.Float32)
-                        g.To(dtype);
+                        g.to(dtype);
                 }
                 catch (Exception e)
                 {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using StyleBridge.Torch.Serialization;
+using StyleBridge.Torch.Tests.TestSupport;
 
 namespace StyleBridge.Torch.Tests.Serialization;
 
@@ -13,7 +14,7 @@ public sealed class NpyTests(PythonFixtures fixtures) : IDisposable
     [Theory]
     [InlineData("{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }", ScalarType.Float32, new long[] { 3, 4 })]
     [InlineData("{'descr': '<f8', 'fortran_order': False, 'shape': (5,), }", ScalarType.Float64, new long[] { 5 })]
-    [InlineData("{'descr': '|u1', 'fortran_order': False, 'shape': (), }", ScalarType.UInt8, new long[0])]
+    [InlineData("{'descr': '|u1', 'fortran_order': False, 'shape': (), }", ScalarType.Byte, new long[0])]
     [InlineData("{\"shape\": (2L, 0L), \"fortran_order\": False, \"descr\": \"<i8\"}", ScalarType.Int64, new long[] { 2, 0 })]
     [InlineData("{'descr':'|b1','fortran_order':False,'shape':(1,)}", ScalarType.Bool, new long[] { 1 })]
     public void ParsesHeaderLiterals(string text, ScalarType dtype, long[] shape)
@@ -49,11 +50,11 @@ public sealed class NpyTests(PythonFixtures fixtures) : IDisposable
         using var scalar = Npy.Load(fixtures.File("scalar.npy"));
         using var v2 = Npy.Load(fixtures.File("v2.npy"));
 
-        Assert.Equal([3L, 4], f32.Shape);
-        Assert.Equal(Enumerable.Range(0, 12).Select(i => i / 7f), f32.ToArray<float>());
-        Assert.Equal(Enumerable.Range(0, 6).Select(i => (i - 2.5) / 3), f64.ToArray<double>());
-        Assert.Empty(scalar.Shape);
-        Assert.Equal(1.5f, scalar.Item<float>());
+        Assert.Equal([3L, 4], f32.shape);
+        Assert.Equal(Enumerable.Range(0, 12).Select(i => i / 7f), f32.Values<float>());
+        Assert.Equal(Enumerable.Range(0, 6).Select(i => (i - 2.5) / 3), f64.Values<double>());
+        Assert.Empty(scalar.shape);
+        Assert.Equal(1.5f, scalar.item<float>());
         TensorAssert.BitEqual(f32, v2, "v2");
         Assert.Equal(0, Npy.ReadHeader(fixtures.File("f32.npy")).DataOffset % 64);
     }
@@ -85,10 +86,10 @@ public sealed class NpyTests(PythonFixtures fixtures) : IDisposable
     [PythonFact]
     public void NumpyReadsWhatWeWrite()
     {
-        using var matrix = Tensor.FromArray(Enumerable.Range(0, 6).Select(i => i * 0.25f - 1).ToArray(), 2, 3);
-        using var transposed = matrix.Transpose(0, 1);
-        using var longs = Tensor.FromArray(new[] { -3L, 1L << 40 });
-        using var scalar = Tensor.FromSpan<double>([2.5], ReadOnlySpan<long>.Empty);
+        using var matrix = tensor(Enumerable.Range(0, 6).Select(i => i * 0.25f - 1).ToArray(), [2, 3]);
+        using var transposed = matrix.transpose(0, 1);
+        using var longs = tensor(new[] { -3L, 1L << 40 });
+        using var scalar = tensor(2.5);
         var cases = new (string Name, Tensor Tensor, string Expected)[]
         {
             ("t.npy", transposed, "<f4 (3, 2) [-1.0, -0.25, -0.75, 0.0, -0.5, 0.25]"),
@@ -110,8 +111,8 @@ public sealed class NpyTests(PythonFixtures fixtures) : IDisposable
     [Fact]
     public void SaveRefusesBFloat16()
     {
-        using var t = Tensor.FromArray(new[] { 1f });
-        using var bf = t.To(ScalarType.BFloat16);
+        using var t = tensor(new[] { 1f });
+        using var bf = t.to(ScalarType.BFloat16);
 
         Assert.Throws<ArgumentException>(() => Npy.Save(_temp.File("x.npy"), bf));
     }

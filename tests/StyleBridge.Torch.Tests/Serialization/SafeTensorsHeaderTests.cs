@@ -55,7 +55,7 @@ public sealed class SafeTensorsHeaderTests : IDisposable
     {
         var codes = new[] { ("F32", ScalarType.Float32, 4), ("F16", ScalarType.Float16, 2), ("BF16", ScalarType.BFloat16, 2),
             ("F64", ScalarType.Float64, 8), ("I64", ScalarType.Int64, 8), ("I32", ScalarType.Int32, 4), ("I16", ScalarType.Int16, 2),
-            ("I8", ScalarType.Int8, 1), ("U8", ScalarType.UInt8, 1), ("BOOL", ScalarType.Bool, 1) };
+            ("I8", ScalarType.Int8, 1), ("U8", ScalarType.Byte, 1), ("BOOL", ScalarType.Bool, 1) };
         var json = new StringBuilder("{");
         long offset = 0;
         foreach (var (code, _, size) in codes)

@@ -20,9 +20,9 @@ public sealed class SafeTensorsTests : IDisposable
         Assert.Equal(62, sd.Count);
         Assert.Equal("positional_embedding", sd.Keys.First());
         Assert.Equal("pt", sd.Metadata["format"]);
-        Assert.Equal([49408L, 64], sd["token_embedding.weight"].Shape);
-        Assert.Empty(sd["logit_scale"].Shape);
-        Assert.Equal(2.6431494f, sd["logit_scale"].Item<float>(), 6);
+        Assert.Equal([49408L, 64], sd["token_embedding.weight"].shape);
+        Assert.Empty(sd["logit_scale"].shape);
+        Assert.Equal(2.6431494f, sd["logit_scale"].item<float>(), 6);
     }
 
     [Fact]
@@ -32,34 +32,34 @@ public sealed class SafeTensorsTests : IDisposable
         using var cases = SafeTensors.Load(Golden.File("clip", "preprocess_cases.safetensors"), n => n == "case2_input");
 
         Assert.Equal(2, io.Count);
-        long[] ids = io["text_ids"].ToArray<long>();
-        long[] eot = io["text_eot_index"].ToArray<long>();
+        long[] ids = io["text_ids"].Values<long>();
+        long[] eot = io["text_eot_index"].Values<long>();
         for (int row = 0; row < 8; row++)
             Assert.Equal(49407L, ids[row * 77 + eot[row]]);
-        Assert.Equal(ScalarType.UInt8, cases["case2_input"].Dtype);
-        Assert.Equal([32L, 32, 3], cases["case2_input"].Shape);
+        Assert.Equal(ScalarType.Byte, cases["case2_input"].dtype);
+        Assert.Equal([32L, 32, 3], cases["case2_input"].shape);
     }
 
     [Fact]
     public void RoundTripsEveryDtypeAndLayout()
     {
         string path = _temp.File("round.safetensors");
-        using var transposedSource = Tensor.FromArray(Enumerable.Range(0, 12).Select(i => i * 0.5f).ToArray(), 3, 4);
-        using var f64 = Tensor.FromArray(new[] { Math.PI, -0.0, double.MaxValue });
+        using var transposedSource = tensor(Enumerable.Range(0, 12).Select(i => i * 0.5f).ToArray(), [3, 4]);
+        using var f64 = tensor(new[] { Math.PI, -0.0, double.MaxValue });
         using var sd = new StateDict
         {
-            { "z_transposed", transposedSource.Transpose(0, 1) },
-            { "f16", f64.To(ScalarType.Float16) },
-            { "bf16", f64.To(ScalarType.BFloat16) },
-            { "f64", f64.Clone() },
-            { "i64", Tensor.FromArray(new[] { long.MinValue, 0, long.MaxValue }) },
-            { "i32", Tensor.FromArray(new[] { int.MinValue, 7 }) },
-            { "i16", Tensor.FromArray(new short[] { -2, 3 }) },
-            { "i8", Tensor.FromArray(new sbyte[] { -128, 127 }) },
-            { "u8", Tensor.FromArray(new byte[] { 0, 255, 3 }) },
-            { "bool", Tensor.FromArray(new[] { true, false }) },
-            { "scalar", Tensor.FromSpan<float>([4.5f], ReadOnlySpan<long>.Empty) },
-            { "empty", LibTorch.Zeros([0, 3]) },
+            { "z_transposed", transposedSource.transpose(0, 1) },
+            { "f16", f64.to(ScalarType.Float16) },
+            { "bf16", f64.to(ScalarType.BFloat16) },
+            { "f64", f64.clone() },
+            { "i64", tensor(new[] { long.MinValue, 0, long.MaxValue }) },
+            { "i32", tensor(new[] { int.MinValue, 7 }) },
+            { "i16", tensor(new short[] { -2, 3 }) },
+            { "i8", tensor(new sbyte[] { -128, 127 }) },
+            { "u8", tensor(new byte[] { 0, 255, 3 }) },
+            { "bool", tensor(new[] { true, false }) },
+            { "scalar", tensor(4.5f) },
+            { "empty", zeros(0, 3) },
         };
         var metadata = new Dictionary<string, string> { ["format"] = "pt", ["note"] = "quote \" and é and {\"json\": [1]}" };
 
@@ -97,9 +97,9 @@ public sealed class SafeTensorsTests : IDisposable
 
         using var sd = SafeTensors.Load(path);
 
-        Assert.Equal(new byte[] { 9 }, sd["a"].ToArray<byte>());
-        Assert.Equal(new[] { 1.5f, -2f }, sd["b"].ToArray<float>());
-        Assert.Equal(Math.E, sd["c"].Item<double>());
+        Assert.Equal(new byte[] { 9 }, sd["a"].Values<byte>());
+        Assert.Equal(new[] { 1.5f, -2f }, sd["b"].Values<float>());
+        Assert.Equal(Math.E, sd["c"].item<double>());
     }
 
     [Fact]
@@ -115,10 +115,10 @@ public sealed class SafeTensorsTests : IDisposable
         using (var b = TorchCheckpoint.LoadStateDict(pt, "g_ema"))
         {
             foreach (var t in a.Values.Concat(b.Values))
-                t.Zero_();
+                t.zero_();
             using var again = SafeTensors.Load(safetensors);
-            using var scope = TensorScope.Begin();
-            Assert.Contains(again.Values, t => t.Abs().Sum().Item<float>() > 0);
+            using var scope = NewDisposeScope();
+            Assert.Contains(again.Values, t => t.abs().sum().item<float>() > 0);
         }
 
         Assert.True(before.AsSpan().SequenceEqual([.. File.ReadAllBytes(safetensors), .. File.ReadAllBytes(pt)]));
@@ -127,7 +127,7 @@ public sealed class SafeTensorsTests : IDisposable
     [Fact]
     public void SaveRejectsBadNames()
     {
-        using var t = Tensor.FromArray(new[] { 1f });
+        using var t = tensor(new[] { 1f });
         string path = _temp.File("bad.safetensors");
 
         Assert.Throws<ArgumentException>(() => SafeTensors.Save(path, [new("a", t), new("a", t)]));

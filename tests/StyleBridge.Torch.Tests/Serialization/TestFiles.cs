@@ -26,15 +26,3 @@ public sealed class TempDir : IDisposable
             Directory.Delete(Path, recursive: true);
     }
 }
-
-internal static class TensorAssert
-{
-    /// <summary>Same dtype, same shape and the same bits (also checks <c>torch.equal</c>).</summary>
-    public static void BitEqual(Tensor expected, Tensor actual, string name)
-    {
-        Assert.True(expected.Dtype == actual.Dtype, $"{name}: dtype {actual.Dtype}, expected {expected.Dtype}");
-        Assert.True(expected.Shape.SequenceEqual(actual.Shape), $"{name}: shape [{string.Join(", ", actual.Shape)}], expected [{string.Join(", ", expected.Shape)}]");
-        Assert.True(expected.ToBytes().AsSpan().SequenceEqual(actual.ToBytes()), $"{name}: bits differ");
-        Assert.True(expected.Equal(actual), $"{name}: torch.equal is false");
-    }
-}

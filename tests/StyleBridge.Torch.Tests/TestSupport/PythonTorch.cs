@@ -1,13 +1,10 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Text;
 using System.Text.Json;
-using StyleBridge.Torch;
 
 namespace StyleBridge.Torch.Tests.TestSupport;
 
 /// <summary>
-/// Runs a Python snippet on Debian's python3-torch (the same libtorch build as ours) and returns what it prints.
+/// Runs a Python snippet on Debian's python3-torch (1.13; TorchSharp brings its own libtorch) and returns what it prints.
 /// `make test` installs python3-torch, so a missing interpreter is a failure, not a skip.
 /// </summary>
 public static class PythonTorch
@@ -50,27 +47,6 @@ public static class PythonTorch
             result[prop.Name] = prop.Value.EnumerateArray().Select(e => e.GetDouble()).ToArray();
         return result;
     }
-
-    /// <summary>A float tensor as a Python expression that rebuilds it exactly.</summary>
-    public static string Literal(Tensor t)
-    {
-        using var f = t.To(ScalarType.Float64);
-        var values = f.ToArray<double>();
-        var sb = new StringBuilder("torch.tensor([");
-        sb.AppendJoin(",", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
-        sb.Append($"], dtype=torch.float64).to(torch.{PyDtype(t.Dtype)}).reshape({string.Join(",", t.Shape)}{(t.Dim == 1 ? "," : "")})");
-        return sb.ToString();
-    }
-
-    private static string PyDtype(ScalarType t) => t switch
-    {
-        ScalarType.Float32 => "float32",
-        ScalarType.Float64 => "float64",
-        ScalarType.Float16 => "float16",
-        ScalarType.Int64 => "int64",
-        ScalarType.Int32 => "int32",
-        _ => throw new NotSupportedException(t.ToString()),
-    };
 
     public const string Prelude = "import json, torch\nimport torch.nn.functional as F\ntorch.set_num_threads(1)\nout = {}\ndef put(name, t):\n    out[name] = t.detach().double().flatten().tolist()\n";
 

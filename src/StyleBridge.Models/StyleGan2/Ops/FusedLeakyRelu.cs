@@ -14,14 +14,14 @@ public static class FusedLeakyRelu
     /// <summary>The reference op, out of place.</summary>
     public static Tensor Apply(Tensor x, Tensor? bias, double negativeSlope = NegativeSlope, double? scale = null, double? clamp = null)
     {
-        using var scope = TensorScope.Begin();
+        using var scope = NewDisposeScope();
         var y = x;
         if (bias is not null)
-            y = y.Add(BroadcastBias(bias, x));
-        y = y.LeakyRelu(negativeSlope).Mul(scale ?? Gain);
+            y = y.add(BroadcastBias(bias, x));
+        y = y.leaky_relu(negativeSlope).mul(scale ?? Gain);
         if (clamp is { } c)
-            y = y.Clamp(-c, c);
-        return y.MoveToOuterScope();
+            y = y.clamp(-c, c);
+        return y.MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -31,25 +31,25 @@ public static class FusedLeakyRelu
     /// </summary>
     public static Tensor ApplyPrescaled(Tensor scaled, double negativeSlope = NegativeSlope, double? clamp = null)
     {
-        if (LibTorch.IsGradEnabled)
+        if (is_grad_enabled())
         {
-            var y = scaled.LeakyRelu(negativeSlope);
+            var y = scaled.leaky_relu(negativeSlope);
             if (clamp is not { } c)
                 return y;
             using (y)
-                return y.Clamp(-c, c);
+                return y.clamp(-c, c);
         }
 
         // Without autograd the activation overwrites its input; the caller owns the result either way.
-        var r = scaled.Alias().LeakyRelu_(negativeSlope);
-        return clamp is { } limit ? r.Clamp_(-limit, limit) : r;
+        var r = scaled.alias().leaky_relu_(negativeSlope);
+        return clamp is { } limit ? r.clamp_(-limit, limit) : r;
     }
 
     private static Tensor BroadcastBias(Tensor bias, Tensor x)
     {
-        var shape = new long[x.Dim];
+        var shape = new long[x.dim()];
         Array.Fill(shape, 1L);
-        shape[1] = bias.Size(0);
-        return bias.To(x.Dtype).View(shape);
+        shape[1] = bias.size(0);
+        return bias.to(x.dtype).view(shape);
     }
 }

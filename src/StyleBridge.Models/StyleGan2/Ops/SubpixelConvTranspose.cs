@@ -20,27 +20,27 @@ public static class SubpixelConvTranspose
     /// [C_in, C_out] weight of each group with its first two axes swapped.</param>
     public static Tensor Stride2WithBorder(Tensor x, Tensor weight, long groups = 1)
     {
-        if (x.Dim != 4 || weight.Dim != 4 || weight.Size(2) != 3 || weight.Size(3) != 3)
-            throw new ArgumentException($"expected x [N, C, H, W] and a 3×3 weight, got [{string.Join(", ", x.Shape)}] and [{string.Join(", ", weight.Shape)}]");
-        using var scope = TensorScope.Begin();
-        long n = x.Size(0), h = x.Size(2), w = x.Size(3), channels = weight.Size(0);
+        if (x.dim() != 4 || weight.dim() != 4 || weight.size(2) != 3 || weight.size(3) != 3)
+            throw new ArgumentException($"expected x [N, C, H, W] and a 3×3 weight, got [{string.Join(", ", x.shape)}] and [{string.Join(", ", weight.shape)}]");
+        using var scope = NewDisposeScope();
+        long n = x.size(0), h = x.size(2), w = x.size(3), channels = weight.size(0);
 
-        var output = LibTorch.Empty([n, channels, 2 * h + 3, 2 * w + 3], x.Dtype, x.Device);
-        output.Select(2, 0).Zero_();
-        output.Select(3, 0).Zero_();
-        var inner = output.Slice(2, 1).Slice(3, 1);        // conv_transpose2d's 2H+1 rows, plus one row that comes out zero
-        var flipped = weight.Flip(2, 3);
+        var output = empty(new long[] { n, channels, 2 * h + 3, 2 * w + 3 }, x.dtype, x.device);
+        output.select(2, 0).zero_();
+        output.select(3, 0).zero_();
+        var inner = output.slice(2, 1, long.MaxValue, 1).slice(3, 1, long.MaxValue, 1);        // conv_transpose2d's 2H+1 rows, plus one row that comes out zero
+        var flipped = weight.flip(2, 3);
         for (int ry = 0; ry < 2; ry++)
         {
             for (int rx = 0; rx < 2; rx++)
             {
                 // taps of parity (ry, rx): 2 (ry = 0) or 1 (ry = 1) per axis; padding 1 gives H+1 (resp. H+2, skip the first) rows
-                var kernel = flipped.Slice(2, ry, null, 2).Slice(3, rx, null, 2);
+                var kernel = flipped.slice(2, ry, long.MaxValue, 2).slice(3, rx, long.MaxValue, 2);
                 var phase = Functional.Conv2d(x, kernel, null, 1, 1, 1, groups);
-                inner.Slice(2, ry, null, 2).Slice(3, rx, null, 2).Copy_(phase.Slice(2, ry).Slice(3, rx));
+                inner.slice(2, ry, long.MaxValue, 2).slice(3, rx, long.MaxValue, 2).copy_(phase.slice(2, ry, long.MaxValue, 1).slice(3, rx, long.MaxValue, 1));
             }
         }
 
-        return output.MoveToOuterScope();
+        return output.MoveToOuterDisposeScope();
     }
 }

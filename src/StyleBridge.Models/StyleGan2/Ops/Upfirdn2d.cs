@@ -21,29 +21,29 @@ public static class Upfirdn2d
     /// </summary>
     public static Tensor Apply(Tensor x, Tensor kernel, (int X, int Y) up, (int X, int Y) down, (int X0, int X1, int Y0, int Y1) pad)
     {
-        if (x.Dim != 4 || kernel.Dim != 2)
-            throw new ArgumentException($"expected x [N, C, H, W] and kernel [kh, kw], got [{string.Join(", ", x.Shape)}] and [{string.Join(", ", kernel.Shape)}]");
+        if (x.dim() != 4 || kernel.dim() != 2)
+            throw new ArgumentException($"expected x [N, C, H, W] and kernel [kh, kw], got [{string.Join(", ", x.shape)}] and [{string.Join(", ", kernel.shape)}]");
         if (up.X < 1 || up.Y < 1 || down.X < 1 || down.Y < 1)
             throw new ArgumentOutOfRangeException(nameof(up), "up and down factors must be at least 1");
-        using var scope = TensorScope.Begin();
-        long n = x.Size(0), c = x.Size(1), h = x.Size(2), w = x.Size(3);
-        long kh = kernel.Size(0), kw = kernel.Size(1);
+        using var scope = NewDisposeScope();
+        long n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
+        long kh = kernel.size(0), kw = kernel.size(1);
 
         // zero insertion: [NC, H, 1, W, 1] padded to [NC, H, upY, W, upX]
-        var t = x.Reshape(n * c, h, 1, w, 1);
+        var t = x.reshape(n * c, h, 1, w, 1);
         if (up.X > 1 || up.Y > 1)
             t = Functional.Pad(t, [0, up.X - 1, 0, 0, 0, up.Y - 1]);
-        t = t.Reshape(n * c, 1, h * up.Y, w * up.X);
+        t = t.reshape(n * c, 1, h * up.Y, w * up.X);
 
         t = Functional.Pad(t, [Math.Max(pad.X0, 0), Math.Max(pad.X1, 0), Math.Max(pad.Y0, 0), Math.Max(pad.Y1, 0)]);
-        t = t.Slice(2, Math.Max(-pad.Y0, 0), t.Size(2) - Math.Max(-pad.Y1, 0));
-        t = t.Slice(3, Math.Max(-pad.X0, 0), t.Size(3) - Math.Max(-pad.X1, 0));
+        t = t.slice(2, Math.Max(-pad.Y0, 0), t.size(2) - Math.Max(-pad.Y1, 0), 1);
+        t = t.slice(3, Math.Max(-pad.X0, 0), t.size(3) - Math.Max(-pad.X1, 0), 1);
 
-        var flipped = kernel.To(x.Dtype).Flip(0, 1).Reshape(1, 1, kh, kw);
+        var flipped = kernel.to(x.dtype).flip(0, 1).reshape(1, 1, kh, kw);
         t = Functional.Conv2d(t, flipped);
         if (down.X > 1 || down.Y > 1)
-            t = t.Slice(2, 0, null, down.Y).Slice(3, 0, null, down.X);
-        return t.Reshape(n, c, t.Size(2), t.Size(3)).MoveToOuterScope();
+            t = t.slice(2, 0, long.MaxValue, down.Y).slice(3, 0, long.MaxValue, down.X);
+        return t.reshape(n, c, t.size(2), t.size(3)).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -52,9 +52,9 @@ public static class Upfirdn2d
     /// </summary>
     public static Tensor Filter(Tensor x, Tensor kernel, (int Pad0, int Pad1) pad, Tensor? bias = null)
     {
-        using var scope = TensorScope.Begin();
-        long c = x.Size(1);
-        var weight = DepthwiseWeight(kernel, c, x.Dtype);
+        using var scope = NewDisposeScope();
+        long c = x.size(1);
+        var weight = DepthwiseWeight(kernel, c, x.dtype);
         var input = x;
         long padding = pad.Pad0;
         if (pad.Pad0 != pad.Pad1 || pad.Pad0 < 0)
@@ -63,8 +63,8 @@ public static class Upfirdn2d
             padding = 0;
         }
 
-        var b = bias?.To(x.Dtype);
-        return Functional.Conv2d(input, weight, b, 1, padding, 1, c).MoveToOuterScope();
+        var b = bias?.to(x.dtype);
+        return Functional.Conv2d(input, weight, b, 1, padding, 1, c).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -75,25 +75,25 @@ public static class Upfirdn2d
     /// </summary>
     public static Tensor Upsample(Tensor x, Tensor kernel, int factor, (int Pad0, int Pad1) pad)
     {
-        long k = kernel.Size(0);
+        long k = kernel.size(0);
         long padding = k - 1 - pad.Pad0;
         long outputPadding = pad.Pad1 - pad.Pad0 + factor - 1;
-        if (kernel.Size(1) != k || padding < 0 || outputPadding < 0 || outputPadding >= factor)
+        if (kernel.size(1) != k || padding < 0 || outputPadding < 0 || outputPadding >= factor)
             return Apply(x, kernel, factor, 1, pad);
 
         // Channels folded into the batch against one [1, 1, k, k] kernel: libtorch runs a grouped transposed conv
         // group by group, which is several times slower for this single-channel work.
-        using var scope = TensorScope.Begin();
-        long n = x.Size(0), c = x.Size(1), h = x.Size(2), w = x.Size(3);
-        var weight = kernel.To(x.Dtype).Reshape(1, 1, k, k);
-        var output = Functional.ConvTranspose2d(x.Reshape(n * c, 1, h, w), weight, null, factor, padding, outputPadding);
-        return output.View(n, c, output.Size(2), output.Size(3)).MoveToOuterScope();
+        using var scope = NewDisposeScope();
+        long n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
+        var weight = kernel.to(x.dtype).reshape(1, 1, k, k);
+        var output = Functional.ConvTranspose2d(x.reshape(n * c, 1, h, w), weight, null, factor, padding, outputPadding);
+        return output.view(n, c, output.size(2), output.size(3)).MoveToOuterDisposeScope();
     }
 
     // [C, 1, kh, kw]: the flipped kernel for every channel (conv2d correlates; upfirdn2d convolves).
     private static Tensor DepthwiseWeight(Tensor kernel, long channels, ScalarType dtype)
     {
-        var k = kernel.To(dtype).Flip(0, 1);
-        return k.Reshape(1, 1, kernel.Size(0), kernel.Size(1)).Expand(channels, 1, kernel.Size(0), kernel.Size(1)).Contiguous();
+        var k = kernel.to(dtype).flip(0, 1);
+        return k.reshape(1, 1, kernel.size(0), kernel.size(1)).expand(channels, 1, kernel.size(0), kernel.size(1)).contiguous();
     }
 }
