@@ -143,7 +143,12 @@ public sealed class Generator : TorchModule
     // ---- W ----
 
     /// <summary>The mapping network: z [N, Z] → w [N, W].</summary>
-    public Tensor Map(Tensor z) => Style.Forward(z);
+    public Tensor Map(Tensor z)
+    {
+        if (z.dim() != 2 || z.size(1) != Config.ZDim || !z.dtype.IsFloatingPoint())
+            throw new ArgumentException($"expected a floating z [N, {Config.ZDim}], got {z.dtype} {TensorBytes.Format(z.shape)}", nameof(z));
+        return Style.Forward(z);
+    }
 
     /// <summary>rosinality's <c>mean_latent(n)</c>: the mean of n mapped N(0, I) draws, [1, W].</summary>
     public Tensor MeanLatent(int n, RandomGenerator? generator = null)

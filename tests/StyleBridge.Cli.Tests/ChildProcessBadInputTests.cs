@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using StyleBridge.Cli.Tests.Gan;
+using StyleBridge.Torch.Serialization;
+
+namespace StyleBridge.Cli.Tests;
+
+/// <summary>
+/// Request-shaped bad inputs run through the real executable in a child process: some TorchSharp exports abort the
+/// process on a C++ error, and an abort must fail this test rather than kill the test runner. Each case must end
+/// with exit code 1 and a one-line message, never by a signal.
+/// </summary>
+public sealed class ChildProcessBadInputTests
+{
+    private static string ClipName => Path.GetFileName(Directory.GetFiles(GoldenData.Path("clip"), "*_state.safetensors").Order(StringComparer.Ordinal).First())[..^"_state.safetensors".Length];
+
+    private static (int ExitCode, string Error) RunChild(params string[] args)
+    {
+        string exe = Path.Combine(AppContext.BaseDirectory, "stylebridge.dll");
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        info.ArgumentList.Add(exe);
+        foreach (var a in args)
+            info.ArgumentList.Add(a);
+        using var process = Process.Start(info)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.StandardOutput.ReadToEnd();
+        Assert.True(process.WaitForExit(120_000), "the CLI did not finish");
+        return (process.ExitCode, stderr.Result.Trim());
+    }
+
+    private static void AssertCleanFailure((int ExitCode, string Error) result, string mentions)
+    {
+        Assert.True(result.ExitCode == 1, $"exit code {result.ExitCode} (128+n is a signal): {result.Error}");
+        Assert.StartsWith("error:", result.Error);
+        Assert.DoesNotContain('\n', result.Error);
+        Assert.Contains(mentions, result.Error);
+    }
+
+    [Fact]
+    public void GanRunRefusesAZOfTheWrongWidth()
+    {
+        var set = StyleGanGolden.Sets().First(s => s.Folder == "rosinality");
+        using var temp = new TempDirectory();
+        string inputs = temp.File("z.safetensors");
+        using (var z = randn(2, 7))
+            SafeTensors.Save(inputs, [new("z", z)]);
+        AssertCleanFailure(RunChild("gan", "run", "--weights", set.StatePath, "--inputs", inputs, "--out", temp.File("o.safetensors")), "z");
+        Assert.False(File.Exists(temp.File("o.safetensors")));
+    }
+
+    [Fact]
+    public void GanRunRefusesAWsOfTheWrongRank()
+    {
+        var set = StyleGanGolden.Sets().First(s => s.Folder == "rosinality");
+        using var temp = new TempDirectory();
+        string inputs = temp.File("ws.safetensors");
+        using (var ws = randn(2, 3, 4, 5))
+            SafeTensors.Save(inputs, [new("ws", ws)]);
+        AssertCleanFailure(RunChild("gan", "run", "--weights", set.StatePath, "--inputs", inputs, "--out", temp.File("o.safetensors")), "W+");
+    }
+
+    [Fact]
+    public void ClipEncodeRefusesTokenIdsLongerThanTheContext()
+    {
+        using var temp = new TempDirectory();
+        string inputs = temp.File("ids.safetensors");
+        using (var ids = ones(new long[] { 1, 500 }, ScalarType.Int64))
+            SafeTensors.Save(inputs, [new("text_ids", ids)]);
+        string weights = GoldenData.Path("clip", ClipName + "_state.safetensors");
+        string config = GoldenData.Path("clip", ClipName + "_config.json");
+        AssertCleanFailure(RunChild("clip", "encode", "--weights", weights, "--config", config, "--inputs", inputs, "--out", temp.File("o.safetensors")), "token ids");
+    }
+}
