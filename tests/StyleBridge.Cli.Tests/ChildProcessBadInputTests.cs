@@ -69,4 +69,34 @@ public sealed class ChildProcessBadInputTests
         string config = GoldenData.Path("clip", ClipName + "_config.json");
         AssertCleanFailure(RunChild("clip", "encode", "--weights", weights, "--config", config, "--inputs", inputs, "--out", temp.File("o.safetensors")), "token ids");
     }
+
+    [Theory]
+    [InlineData("z", "empty")]
+    [InlineData("ws", "empty")]
+    public void GanRunRefusesEmptyBatches(string key, string kind)
+    {
+        var set = StyleGanGolden.Sets().First(s => s.Folder == "rosinality");
+        using var temp = new TempDirectory();
+        string inputs = temp.File("in.safetensors");
+        using (var probe = StyleBridge.Models.StyleGan2.Generator.FromFile(set.StatePath))
+        {
+            long width = key == "z" ? probe.Config.ZDim : probe.Config.StyleDim;
+            long[] shape = key == "z" ? [kind == "empty" ? 0 : 2, width] : [0, probe.NLatent, width];
+            using var t = zeros(shape);
+            SafeTensors.Save(inputs, [new(key, t)]);
+        }
+        AssertCleanFailure(RunChild("gan", "run", "--weights", set.StatePath, "--inputs", inputs, "--out", temp.File("o.safetensors")), "expected");
+    }
+
+    [Fact]
+    public void ClipEncodeRefusesImagesOfTheWrongResolution()
+    {
+        using var temp = new TempDirectory();
+        string inputs = temp.File("images.safetensors");
+        using (var images = zeros(2, 3, 5, 5))
+            SafeTensors.Save(inputs, [new("images", images)]);
+        string weights = GoldenData.Path("clip", ClipName + "_state.safetensors");
+        string config = GoldenData.Path("clip", ClipName + "_config.json");
+        AssertCleanFailure(RunChild("clip", "encode", "--weights", weights, "--config", config, "--inputs", inputs, "--out", temp.File("o.safetensors")), "images");
+    }
 }

@@ -126,8 +126,8 @@ public sealed class ClipModel : TorchModule
     /// </param>
     public Tensor EncodeText(Tensor ids, ClipActivations? capture = null, bool trimPadding = false)
     {
-        if (ids.dim() != 2 || ids.size(1) > Config.ContextLength)
-            throw new ArgumentException($"expected token ids [N, ≤{Config.ContextLength}], got [{string.Join(", ", ids.shape)}]", nameof(ids));
+        if (ids.dim() != 2 || ids.size(0) == 0 || ids.size(1) == 0 || ids.size(1) > Config.ContextLength)
+            throw new ArgumentException($"expected token ids [N ≥ 1, 1..{Config.ContextLength}], got [{string.Join(", ", ids.shape)}]", nameof(ids));
         if (ids.dtype is not (ScalarType.Int64 or ScalarType.Int32))
             throw new ArgumentException($"token ids must be int64 or int32, got {ids.dtype}", nameof(ids));
 

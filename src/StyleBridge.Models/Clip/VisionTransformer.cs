@@ -44,8 +44,9 @@ public sealed class VisionTransformer : TorchModule
     /// <returns>[N, output_dim] image features, not normalised.</returns>
     public Tensor Forward(Tensor images, ClipActivations? capture = null)
     {
-        if (images.dim() != 4 || images.size(1) != 3 || images.size(2) != InputResolution || images.size(3) != InputResolution)
-            throw new ArgumentException($"expected images [N, 3, {InputResolution}, {InputResolution}], got [{string.Join(", ", images.shape)}]", nameof(images));
+        if (images.dim() != 4 || images.size(0) == 0 || images.size(1) != 3 || images.size(2) != InputResolution || images.size(3) != InputResolution
+            || !images.dtype.IsFloatingPoint())
+            throw new ArgumentException($"expected floating images [N ≥ 1, 3, {InputResolution}, {InputResolution}], got {images.dtype} {TensorBytes.Format(images.shape)}", nameof(images));
 
         using var scope = NewDisposeScope();
         var x = images.dtype == ComputeType ? images : images.to(ComputeType);

@@ -145,8 +145,8 @@ public sealed class Generator : TorchModule
     /// <summary>The mapping network: z [N, Z] → w [N, W].</summary>
     public Tensor Map(Tensor z)
     {
-        if (z.dim() != 2 || z.size(1) != Config.ZDim || !z.dtype.IsFloatingPoint())
-            throw new ArgumentException($"expected a floating z [N, {Config.ZDim}], got {z.dtype} {TensorBytes.Format(z.shape)}", nameof(z));
+        if (z.dim() != 2 || z.size(0) == 0 || z.size(1) != Config.ZDim || !z.dtype.IsFloatingPoint())
+            throw new ArgumentException($"expected a floating z [N ≥ 1, {Config.ZDim}], got {z.dtype} {TensorBytes.Format(z.shape)}", nameof(z));
         return Style.Forward(z);
     }
 
@@ -315,7 +315,7 @@ public sealed class Generator : TorchModule
     {
         bool ok = ws.dim() == 2 ? ws.size(1) == Config.StyleDim
             : ws.dim() == 3 && ws.size(1) == NLatent && ws.size(2) == Config.StyleDim;
-        if (!ok)
-            throw new ArgumentException($"expected w [N, {Config.StyleDim}] or W+ [N, {NLatent}, {Config.StyleDim}], got [{string.Join(", ", ws.shape)}]", nameof(ws));
+        if (!ok || ws.size(0) == 0 || !ws.dtype.IsFloatingPoint())
+            throw new ArgumentException($"expected a floating w [N ≥ 1, {Config.StyleDim}] or W+ [N ≥ 1, {NLatent}, {Config.StyleDim}], got {ws.dtype} {TensorBytes.Format(ws.shape)}", nameof(ws));
     }
 }
