@@ -11,7 +11,7 @@ DOTNET_FLAGS := -nologo -v q
 # TorchSharp backend: cpu (default) or cuda (TorchSharp-cuda-linux, for the GPU image)
 TORCH_BACKEND ?= cpu
 
-.PHONY: deps build test test-python bench run clean
+.PHONY: deps build test test-python bench quality run clean
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -34,6 +34,10 @@ test-python: deps
 
 bench: build
 	$(DOTNET) run -c Release --no-build --project bench/StyleBridge.Benchmarks -- $(BENCH_ARGS)
+
+# the Shapes world's measurements of weights/shapes: docs/quality.md and docs/quality/*.png
+quality: build
+	$(DOTNET) run -c Release --no-build --project src/StyleBridge.Cli -- eval $(QUALITY_ARGS)
 
 run:
 	@echo "The HTTP service arrives with its own issue; until then use the CLI: dotnet run --project src/StyleBridge.Cli -- --help"

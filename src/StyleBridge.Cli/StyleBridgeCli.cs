@@ -10,6 +10,9 @@ public static class StyleBridgeCli
     {
         ClipCommands.Create(),
         GanCommands.Create(),
+        TrainCommands.Create(),
+        EvalCommand.Create(),
+        ModelsCommand.Create(),
     };
 
     /// <summary>Parses and runs <paramref name="args"/>; commands write to <paramref name="output"/> / <paramref name="error"/> (default: the console).</summary>

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using StyleBridge.Engine.ModelSets;
+using StyleBridge.Imaging;
 using StyleBridge.Models.Clip;
 using StyleBridge.Torch.Serialization;
 
@@ -12,6 +14,7 @@ internal static class ClipCommands
     {
         Tokenize(),
         Encode(),
+        Score(),
     };
 
     /// <summary><c>stylebridge clip tokenize --vocab FILE TEXT...</c>: one JSON array of ids per text.</summary>
@@ -96,6 +99,85 @@ internal static class ClipCommands
         });
         return command;
     }
+
+    /// <summary>
+    /// <c>stylebridge clip score --images A.png B.png … --texts "t1" "t2" … [--models DIR] [--weights FILE] [--vocab FILE]</c>:
+    /// one JSON object <c>{"scores": [[…]]}</c> on stdout, rows = images, columns = texts, the cosine similarity of the
+    /// normalised CLIP features (no logit scale). Images (PNG, JPEG, WebP) are preprocessed as CLIP preprocesses them
+    /// (<see cref="ClipPreprocessor"/> at the model's image resolution). The model and vocabulary come from the model set
+    /// (default: the Shapes set) unless <c>--weights</c> / <c>--vocab</c> name files.
+    /// </summary>
+    private static Command Score()
+    {
+        var images = new Option<string[]>("--images") { Description = "image files (PNG, JPEG, WebP)", Required = true, Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = true };
+        var texts = new Option<string[]>("--texts") { Description = "texts to score against every image", Required = true, Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = true };
+        var models = new Option<string?>("--models") { Description = $"model set directory (default: ${ModelSet.EnvironmentVariable}, else the bundled Shapes set, else ./weights/shapes)" };
+        var weights = new Option<string?>("--weights") { Description = "CLIP weights overriding the set's clip.safetensors (any format clip encode reads)" };
+        var vocab = new Option<string?>("--vocab") { Description = "bpe_simple_vocab_16e6.txt.gz overriding the set's" };
+        var command = new Command("score", "Print the cosine similarities of images and texts as one JSON object") { images, texts, models, weights, vocab };
+        command.SetAction(result =>
+        {
+            try
+            {
+                var scores = RunScore(result.GetValue(images)!, result.GetValue(texts)!, result.GetValue(models), result.GetValue(weights), result.GetValue(vocab));
+                result.InvocationConfiguration.Output.WriteLine(JsonSerializer.Serialize(new Dictionary<string, float[][]> { ["scores"] = scores }));
+                return 0;
+            }
+            catch (Exception e) when (e is ArgumentException or FormatException or IOException or WeightFormatException or ModelSetException
+                                          or ClipTokenizerException or ImageDecodeException or StateDictMismatchException or NotSupportedException
+                                          or UnauthorizedAccessException or System.Runtime.InteropServices.ExternalException)
+            {
+                result.InvocationConfiguration.Error.WriteLine($"error: {OneLine(e.Message)}");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    /// <summary>The images × texts cosine-similarity matrix (see <see cref="Score"/>).</summary>
+    internal static float[][] RunScore(IReadOnlyList<string> imagePaths, IReadOnlyList<string> texts, string? modelsDirectory, string? weightsPath, string? vocabPath)
+    {
+        if (imagePaths.Count == 0 || texts.Count == 0)
+            throw new ArgumentException("give at least one image (--images) and one text (--texts)");
+        var decoded = new List<RgbImage>(imagePaths.Count);
+        foreach (string path in imagePaths)
+        {
+            if (!File.Exists(path))
+                throw new FileNotFoundException($"{path}: no such image file", path);
+            try
+            {
+                decoded.Add(ImageDecoder.Decode(File.ReadAllBytes(path)));
+            }
+            catch (ImageDecodeException e)
+            {
+                throw new ArgumentException($"{path}: {e.Message}", e);
+            }
+        }
+
+        ModelSet? set = weightsPath is null || vocabPath is null ? ModelSet.Open(modelsDirectory) : null;
+        var tokenizer = vocabPath is null ? set!.LoadTokenizer() : ClipTokenizer.FromOpenAiVocab(vocabPath);
+        var ids = TokenIds(tokenizer, texts);
+        using var model = weightsPath is null ? set!.LoadClip() : ModelSet.LoadClipFile(weightsPath);
+
+        using var scope = NewDisposeScope();
+        using var inference = inference_mode();
+        var pixels = new ClipPreprocessor(model.Config.ImageResolution).ToTensor(decoded);
+        var imageFeatures = ClipModel.Normalize(model.EncodeImage(pixels));
+        var textFeatures = ClipModel.Normalize(model.EncodeText(ids));
+        var similarity = matmul(imageFeatures, textFeatures.t()).to(ScalarType.Float32).cpu().contiguous();
+        float[] flat = similarity.data<float>().ToArray();
+        return [.. Enumerable.Range(0, imagePaths.Count).Select(i => flat.AsSpan(i * texts.Count, texts.Count).ToArray())];
+    }
+
+    private static Tensor TokenIds(ClipTokenizer tokenizer, IReadOnlyList<string> texts)
+    {
+        long[,] ids = tokenizer.TokenizeBatch(texts);
+        var flat = new long[ids.Length];
+        Buffer.BlockCopy(ids, 0, flat, 0, flat.Length * sizeof(long));
+        return tensor(flat, [ids.GetLength(0), ids.GetLength(1)]);
+    }
+
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ");
 
     private static ScalarType ParseDtype(string text) => text.ToLowerInvariant() switch
     {

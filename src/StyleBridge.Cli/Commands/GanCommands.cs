@@ -1,12 +1,13 @@
 using System.CommandLine;
 using System.Globalization;
+using StyleBridge.Engine.ModelSets;
 using StyleBridge.Imaging;
 using StyleBridge.Models.StyleGan2;
 using StyleBridge.Torch.Serialization;
 
 namespace StyleBridge.Cli.Commands;
 
-/// <summary><c>stylebridge gan run</c> (tensors in, tensors out) and <c>stylebridge gan sample</c> (a PNG from a seed).</summary>
+/// <summary><c>stylebridge gan run</c> (tensors in, tensors out) and <c>stylebridge gan sample</c> (PNGs from a seed).</summary>
 internal static class GanCommands
 {
     private const int MeanLatentSamples = 4096;
@@ -94,38 +95,70 @@ internal static class GanCommands
         return command;
     }
 
+    /// <summary>
+    /// <c>stylebridge gan sample --seed S [--count N] --out DIR</c>: N images <c>0.png</c> … <c>N-1.png</c> of the model
+    /// set's generator (default: the Shapes set; <c>--models DIR</c> another set, <c>--weights FILE</c> any generator file).
+    /// Image i takes the i-th z drawn, one [1, Z] draw after another, from a torch.Generator seeded with S, so image 0 is
+    /// the single image earlier versions wrote for S, and image i does not depend on N. <c>--noise random</c> maps come,
+    /// image by image, from a second generator seeded with S. <c>--out X.png</c> with N = 1 writes that one file.
+    /// </summary>
     private static Command SampleCommand()
     {
-        var weights = WeightsOption();
+        var weights = new Option<string?>("--weights")
+        {
+            Description = "generator weights (rosinality .pt, or safetensors in rosinality or NVIDIA names); default: the model set's stylegan2.safetensors",
+        };
+        var models = new Option<string?>("--models")
+        {
+            Description = $"model set directory (default: ${ModelSet.EnvironmentVariable}, else the bundled Shapes set, else ./weights/shapes)",
+        };
         var config = ConfigOption();
         var seed = new Option<long>("--seed") { Description = "seed of z (and of --noise random)", Required = true };
+        var count = new Option<int>("--count") { Description = "number of images", DefaultValueFactory = _ => 1 };
         var truncation = TruncationOption();
         var noise = NoiseOption();
-        var output = new Option<string>("--out") { Description = "output PNG", Required = true };
+        var output = new Option<string>("--out") { Description = "output directory (receives 0.png … N-1.png), or one .png file when --count is 1", Required = true };
         var device = DeviceOption();
 
-        var command = new Command("sample", "one image from a seeded z")
+        var command = new Command("sample", "images from seeded z")
         {
-            weights, config, seed, truncation, noise, output, device,
+            weights, models, config, seed, count, truncation, noise, output, device,
         };
         command.SetAction(parse => Guarded(parse, () =>
         {
+            int n = parse.GetValue(count);
+            if (n < 1)
+                throw new ArgumentException($"--count must be at least 1, got {n}");
+            string outPath = parse.GetValue(output)!;
+            bool singleFile = outPath.EndsWith(".png", StringComparison.OrdinalIgnoreCase) && !Directory.Exists(outPath);
+            if (singleFile && n != 1)
+                throw new ArgumentException($"--out {outPath} names one PNG file; for --count {n} give a directory (it receives 0.png … {n - 1}.png)");
+
+            string weightsPath = parse.GetValue(weights) ?? ModelSet.Open(parse.GetValue(models)).PathOf(ModelSet.GeneratorFile);
             var dev = torch.device(parse.GetValue(device)!);
             using var scope = NewDisposeScope();
-            using var loaded = Load(parse.GetValue(weights)!, parse.GetValue(config), dev);
+            using var loaded = Load(weightsPath, parse.GetValue(config), dev);
             var g = loaded.Generator;
             using var mode = inference_mode();
             long s = parse.GetValue(seed);
-            Tensor z;
-            using (var zRng = new RandomGenerator((ulong)s))
-                z = randn(new long[] { 1, g.Config.ZDim }, generator: zRng).to(dev);
-            using var rng = new RandomGenerator((ulong)s, dev);
             double psi = parse.GetValue(truncation);
-            var ws = g.Truncate(g.Broadcast(g.Map(z)), psi, AverageLatent(g, psi, s, parse.InvocationConfiguration.Error));
-            var image = g.Synthesize(ws, new SynthesisOptions(ParseNoise(parse.GetValue(noise)!), rng));
-            var rgb = ImageTensors.FromTensor(image)[0];
-            File.WriteAllBytes(parse.GetValue(output)!, ImageEncoder.EncodePng(rgb));
-            parse.InvocationConfiguration.Output.WriteLine($"wrote {rgb.Width}x{rgb.Height} PNG to {parse.GetValue(output)}");
+            var average = AverageLatent(g, psi, s, parse.InvocationConfiguration.Error);
+            var options = ParseNoise(parse.GetValue(noise)!);
+            if (!singleFile)
+                Directory.CreateDirectory(outPath);
+            using var zRng = new RandomGenerator((ulong)s);
+            using var rng = new RandomGenerator((ulong)s, dev);
+            for (int i = 0; i < n; i++)
+            {
+                using var step = NewDisposeScope();
+                var z = randn(new long[] { 1, g.Config.ZDim }, generator: zRng).to(dev);
+                var ws = g.Truncate(g.Broadcast(g.Map(z)), psi, average);
+                var image = g.Synthesize(ws, new SynthesisOptions(options, rng));
+                var rgb = ImageTensors.FromTensor(image)[0];
+                string file = singleFile ? outPath : Path.Combine(outPath, i.ToString(CultureInfo.InvariantCulture) + ".png");
+                File.WriteAllBytes(file, ImageEncoder.EncodePng(rgb));
+                parse.InvocationConfiguration.Output.WriteLine($"wrote {rgb.Width}x{rgb.Height} PNG to {file}");
+            }
         }));
         return command;
     }
@@ -220,7 +253,8 @@ internal static class GanCommands
             return 0;
         }
         catch (Exception e) when (e is ArgumentException or FormatException or IOException or WeightFormatException
-                                      or InvalidOperationException or NotSupportedException or System.Runtime.InteropServices.ExternalException or UnauthorizedAccessException)
+                                      or InvalidOperationException or NotSupportedException or System.Runtime.InteropServices.ExternalException or UnauthorizedAccessException
+                                      or ModelSetException)
         {
             parse.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
             return 1;

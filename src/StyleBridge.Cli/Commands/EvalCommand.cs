@@ -1,0 +1,136 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using StyleBridge.Engine.Evaluation;
+using StyleBridge.Engine.Training;
+using StyleBridge.Engine.World;
+using StyleBridge.Imaging;
+using StyleBridge.Models.Clip;
+
+namespace StyleBridge.Cli.Commands;
+
+/// <summary>
+/// <c>stylebridge eval [--models DIR] [--out docs/quality.md]</c>: the Shapes world's measurements (spec §4) of the
+/// model set, written as one Markdown page with its contact sheets beside it. Every figure comes from fresh renders
+/// or samples drawn from fixed seeds, so the page is reproducible.
+/// </summary>
+internal static class EvalCommand
+{
+    public static Command Create()
+    {
+        var models = new Option<string>("--models") { Description = "model set directory", DefaultValueFactory = _ => "weights/shapes" };
+        var output = new Option<string>("--out") { Description = "Markdown page to write", DefaultValueFactory = _ => "docs/quality.md" };
+        var renders = new Option<int>("--renders") { Description = "fresh renders for the CLIP and oracle figures", DefaultValueFactory = _ => 2000 };
+        var samples = new Option<int>("--samples") { Description = "generator samples for the distribution and Fréchet distance", DefaultValueFactory = _ => 10000 };
+        var command = new Command("eval", "Measure the Shapes models and write docs/quality.md") { models, output, renders, samples };
+        command.SetAction(result =>
+        {
+            try
+            {
+                Run(result.GetValue(models)!, result.GetValue(output)!, result.GetValue(renders), result.GetValue(samples), result.InvocationConfiguration.Output);
+                return 0;
+            }
+            catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException or StateDictMismatchException)
+            {
+                result.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    private static string Pct(double x) => (100 * x).ToString("F1", CultureInfo.InvariantCulture) + " %";
+
+    private static void Run(string modelsDir, string outputPath, int renderCount, int sampleCount, TextWriter log)
+    {
+        var page = new StringBuilder();
+        string sheetDir = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outputPath))!, "quality");
+        Directory.CreateDirectory(sheetDir);
+        page.AppendLine("# Quality in the Shapes world");
+        page.AppendLine();
+        page.AppendLine($"Made by `stylebridge eval --models {modelsDir}` (`make quality`) on {DateTime.UtcNow:yyyy-MM-dd}; the models and the commands that trained them are in `{modelsDir}/manifest.json`. " +
+                        "Every figure below comes from fresh renders or samples drawn from fixed seeds. Spec: `../shared/docs/closed-world.md` §4.");
+        page.AppendLine();
+
+        var scenes = new ShapeSampler(0xE7A1_0000_0000_0001).SampleBatch(renderCount);
+        File.WriteAllBytes(Path.Combine(sheetDir, "renders.png"), ImageEncoder.EncodePng(ContactSheet.Tile(ShapeRenderer.Render(scenes.Take(64).ToList()), 8)));
+
+        string clipPath = Path.Combine(modelsDir, "clip.safetensors");
+        if (File.Exists(clipPath))
+        {
+            var tokenizer = ClipTokenizer.FromOpenAiVocab(Path.Combine(modelsDir, "bpe_simple_vocab_16e6.txt.gz"));
+            using var clip = ClipLoader.Load(clipPath);
+            var seen = scenes.Where(s => !HeldOutPairs.Contains(s.Attributes)).ToList();
+            var held = scenes.Where(s => HeldOutPairs.Contains(s.Attributes)).ToList();
+            var zsSeen = ClipEvaluation.ZeroShot(clip, tokenizer, seen);
+            var zsHeld = ClipEvaluation.ZeroShot(clip, tokenizer, held);
+            page.AppendLine("## CLIP");
+            page.AppendLine();
+            page.AppendLine($"Zero-shot attribute accuracy on {seen.Count} fresh renders of trained (colour, shape) pairs and {held.Count} of the held-out pairs " +
+                            "(one prompt per value, `CaptionGrammar.ZeroShotPrompts`, best cosine wins):");
+            page.AppendLine();
+            page.AppendLine("| attribute | trained pairs | held-out pairs | target |");
+            page.AppendLine("| --- | ---: | ---: | --- |");
+            foreach (var (a, acc) in zsSeen)
+            {
+                string target = a is WorldAttribute.Colour or WorldAttribute.Background ? "≥ 95 %" : "≥ 90 %";
+                page.AppendLine($"| {a.ToString().ToLowerInvariant()} | {Pct(acc)} | {Pct(zsHeld.First(h => h.Attribute == a).Accuracy)} | {target} |");
+            }
+            page.AppendLine();
+            page.AppendLine($"Image → caption retrieval R@1 among full five-attribute captions of the same renders: trained pairs {Pct(ClipEvaluation.RetrievalAt1(clip, tokenizer, seen.Take(1000).ToList()))}, " +
+                            $"held-out pairs {Pct(ClipEvaluation.RetrievalAt1(clip, tokenizer, held))}.");
+            page.AppendLine();
+            log.WriteLine("clip measured");
+        }
+
+        string oraclePath = Path.Combine(modelsDir, "oracle.safetensors");
+        if (File.Exists(oraclePath))
+        {
+            using var oracle = OracleTrainer.Load(oraclePath);
+            page.AppendLine("## Attribute oracle");
+            page.AppendLine();
+            page.AppendLine($"Accuracy on {scenes.Length} fresh renders (the oracle reads every other figure): " +
+                            string.Join(", ", OracleTrainer.Accuracy(oracle, scenes).Select(a => $"{a.Attribute.ToString().ToLowerInvariant()} {Pct(a.Accuracy)}")) + ".");
+            page.AppendLine();
+
+            string ganPath = Path.Combine(modelsDir, "stylegan2.safetensors");
+            if (File.Exists(ganPath))
+            {
+                using var generator = StyleBridge.Models.StyleGan2.Generator.FromFile(ganPath);
+                var report = GeneratorEvaluation.Evaluate(generator, oracle, sampleCount, 0x6E7A_0000_0000_0001);
+                page.AppendLine("## StyleGAN2");
+                page.AppendLine();
+                page.AppendLine($"{report.Samples} samples (ψ = 1, random noise), read by the oracle. One clean object (every oracle head ≥ {GeneratorEvaluation.CleanConfidence:F1} sure, and within {GeneratorEvaluation.CleanMeanAbsoluteError:F0} levels mean absolute difference of the nominal render of what the oracle reads): " +
+                                $"**{Pct(report.CleanFraction)}** (target ≥ 90 %). Fréchet distance of oracle features, samples against renders: **{report.FrechetDistance:F2}** " +
+                                $"(two independent render sets of the same size: {report.RenderFrechetDistance:F2}).");
+                page.AppendLine();
+                page.AppendLine("Attribute distribution of the samples (uniform share in brackets):");
+                page.AppendLine();
+                page.AppendLine("| attribute | values |");
+                page.AppendLine("| --- | --- |");
+                foreach (var (a, shares) in report.Distribution)
+                {
+                    var names = AttributeNames.ValuesOf(a);
+                    page.AppendLine($"| {a.ToString().ToLowerInvariant()} ({Pct(1.0 / shares.Length)}) | " + string.Join(", ", shares.Select((v, i) => $"{names[i]} {Pct(v)}")) + " |");
+                }
+                page.AppendLine();
+                using (var scope = NewDisposeScope())
+                using (var mode = inference_mode())
+                using (var rng = new RandomGenerator(7))
+                {
+                    var z = randn([64, generator.Config.ZDim], generator: rng);
+                    var images = ImageTensors.FromTensor(generator.Generate(z, 1, new StyleBridge.Models.StyleGan2.SynthesisOptions(StyleBridge.Models.StyleGan2.NoiseMode.Random, rng)));
+                    File.WriteAllBytes(Path.Combine(sheetDir, "samples.png"), ImageEncoder.EncodePng(ContactSheet.Tile(images, 8)));
+                }
+                page.AppendLine("| renders | samples (seed 7) |");
+                page.AppendLine("| --- | --- |");
+                page.AppendLine("| ![renders](quality/renders.png) | ![samples](quality/samples.png) |");
+                page.AppendLine();
+                log.WriteLine("generator measured");
+            }
+        }
+
+        File.WriteAllText(outputPath, page.ToString());
+        log.WriteLine($"wrote {outputPath}");
+    }
+}

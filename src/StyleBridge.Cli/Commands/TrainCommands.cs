@@ -1,0 +1,148 @@
+using System.CommandLine;
+using StyleBridge.Engine.Training;
+using StyleBridge.Models.Clip;
+
+namespace StyleBridge.Cli.Commands;
+
+/// <summary>
+/// <c>stylebridge train clip|oracle|stylegan2</c>: one resumable run per model of the Shapes world. Checkpoints go to
+/// <c>--checkpoint</c> (default <c>artifacts/train/NAME</c>); <c>--resume</c> continues from there; the final weights
+/// go to <c>--out</c> (default <c>weights/shapes/NAME.safetensors</c>).
+/// </summary>
+internal static class TrainCommands
+{
+    public static Command Create() => new("train", "Train the Shapes world's models")
+    {
+        Clip(),
+        Oracle(),
+        StyleGan2(),
+    };
+
+    private sealed record Common(Option<int?> Steps, Option<int?> Batch, Option<ulong> Seed, Option<string?> Checkpoint, Option<string?> Out,
+        Option<bool> Resume, Option<int> CheckpointEvery, Option<int> ValidateEvery, Option<int?> Threads);
+
+    private static Common AddCommon(Command command, string name)
+    {
+        var common = new Common(
+            new Option<int?>("--steps") { Description = "optimiser steps of the whole run" },
+            new Option<int?>("--batch") { Description = "items per step" },
+            new Option<ulong>("--seed") { Description = "seed of the run", DefaultValueFactory = _ => 1 },
+            new Option<string?>("--checkpoint") { Description = $"checkpoint directory (default artifacts/train/{name})" },
+            new Option<string?>("--out") { Description = $"final weights (default weights/shapes/{name}.safetensors)" },
+            new Option<bool>("--resume") { Description = "continue from the checkpoint" },
+            new Option<int>("--checkpoint-every") { Description = "steps between checkpoints", DefaultValueFactory = _ => 100 },
+            new Option<int>("--validate-every") { Description = "steps between validations (0: only at the end)", DefaultValueFactory = _ => 250 },
+            new Option<int?>("--threads") { Description = "intra-op threads (default: one per core)" });
+        command.Add(common.Steps);
+        command.Add(common.Batch);
+        command.Add(common.Seed);
+        command.Add(common.Checkpoint);
+        command.Add(common.Out);
+        command.Add(common.Resume);
+        command.Add(common.CheckpointEvery);
+        command.Add(common.ValidateEvery);
+        command.Add(common.Threads);
+        return common;
+    }
+
+    private static Command Clip()
+    {
+        var vocab = new Option<string>("--vocab") { Description = "CLIP BPE vocabulary", DefaultValueFactory = _ => "weights/shapes/bpe_simple_vocab_16e6.txt.gz" };
+        var command = new Command("clip", "Train the Shapes CLIP (contrastive, AdamW, warm-up + cosine)") { vocab };
+        var common = AddCommon(command, "clip");
+        command.SetAction((result, cancel) => Task.FromResult(Run(result, common, "clip", () =>
+        {
+            var tokenizer = ClipTokenizer.FromOpenAiVocab(result.GetValue(vocab)!);
+            string checkpoint = result.GetValue(common.Checkpoint) ?? "artifacts/train/clip";
+            ClipTrainer trainer;
+            if (result.GetValue(common.Resume))
+            {
+                trainer = ClipTrainer.Resume(checkpoint, tokenizer, result.GetValue(common.Steps));
+            }
+            else
+            {
+                var defaults = new ClipTrainerOptions();
+                trainer = new ClipTrainer(defaults with
+                {
+                    Steps = result.GetValue(common.Steps) ?? defaults.Steps,
+                    Batch = result.GetValue(common.Batch) ?? defaults.Batch,
+                    Seed = result.GetValue(common.Seed),
+                }, tokenizer);
+            }
+            return new ClipTrainingRun(trainer, tokenizer);
+        }, cancel)));
+        return command;
+    }
+
+    private static Command Oracle()
+    {
+        var command = new Command("oracle", "Train the attribute oracle (measurement only)");
+        var common = AddCommon(command, "oracle");
+        command.SetAction((result, cancel) => Task.FromResult(Run(result, common, "oracle", () =>
+        {
+            string checkpoint = result.GetValue(common.Checkpoint) ?? "artifacts/train/oracle";
+            if (result.GetValue(common.Resume))
+                return new OracleTrainingRun(OracleTrainer.Resume(checkpoint, result.GetValue(common.Steps)));
+            var defaults = new OracleTrainerOptions();
+            return new OracleTrainingRun(new OracleTrainer(defaults with
+            {
+                Steps = result.GetValue(common.Steps) ?? defaults.Steps,
+                Batch = result.GetValue(common.Batch) ?? defaults.Batch,
+                Seed = result.GetValue(common.Seed),
+            }));
+        }, cancel)));
+        return command;
+    }
+
+    private static Command StyleGan2()
+    {
+        var oracle = new Option<string>("--oracle") { Description = "attribute oracle for validation (skipped if absent)", DefaultValueFactory = _ => "weights/shapes/oracle.safetensors" };
+        var r1 = new Option<double?>("--r1") { Description = "R1 weight γ (lazy, every 16 steps)" };
+        var command = new Command("stylegan2", "Train the Shapes StyleGAN2 (64 px, non-saturating loss, lazy R1, EMA of G)") { oracle, r1 };
+        var common = AddCommon(command, "stylegan2");
+        command.SetAction((result, cancel) => Task.FromResult(Run(result, common, "stylegan2", () =>
+        {
+            string checkpoint = result.GetValue(common.Checkpoint) ?? "artifacts/train/stylegan2";
+            if (result.GetValue(common.Resume))
+                return StyleGan2TrainingRun.Resume(checkpoint, result.GetValue(common.Steps), result.GetValue(oracle));
+            var defaults = new StyleGan2TrainerOptions();
+            var options = defaults with
+            {
+                Batch = result.GetValue(common.Batch) ?? defaults.Batch,
+                Seed = (long)result.GetValue(common.Seed),
+                R1Gamma = result.GetValue(r1) ?? defaults.R1Gamma,
+            };
+            return new StyleGan2TrainingRun(new StyleGan2Trainer(options), result.GetValue(common.Steps) ?? 3000, result.GetValue(oracle));
+        }, cancel)));
+        return command;
+    }
+
+    private static int Run(ParseResult result, Common common, string name, Func<ITrainingRun> start, CancellationToken cancel)
+    {
+        var output = result.InvocationConfiguration.Output;
+        try
+        {
+            if (result.GetValue(common.Threads) is { } threads)
+                StyleBridge.Torch.TorchRuntime.Initialize(threads);
+            using var run = start();
+            string checkpoint = result.GetValue(common.Checkpoint) ?? $"artifacts/train/{name}";
+            string export = result.GetValue(common.Out) ?? $"weights/shapes/{name}.safetensors";
+            output.WriteLine($"{name}: step {run.StepCount} of {run.TotalSteps}, {run.ItemsPerStep} items per step, checkpoints in {checkpoint}");
+            var final = TrainingLoop.Run(run, checkpoint, export, result.GetValue(common.CheckpointEvery), result.GetValue(common.ValidateEvery), output, cancel);
+            if (run.StepCount >= run.TotalSteps)
+            {
+                string directory = Path.GetDirectoryName(Path.GetFullPath(export))!;
+                var entry = StyleBridge.Engine.ModelSets.ModelManifest.Upsert(directory, Path.GetFileName(export),
+                    "stylebridge " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)), (long)result.GetValue(common.Seed), Provenance.Revision(),
+                    final.ToDictionary(m => m.Name, m => m.Value));
+                output.WriteLine($"{name}: recorded in {Path.Combine(directory, "manifest.json")} (sha256 {entry.Sha256[..12]}…)");
+            }
+            return 0;
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException or StateDictMismatchException)
+        {
+            result.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+    }
+}
