@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using StyleBridge.Engine.Evaluation;
+using StyleBridge.Engine.ModelSets;
 using StyleBridge.Engine.Training;
 using StyleBridge.Engine.World;
 using StyleBridge.Imaging;
@@ -18,7 +19,7 @@ internal static class EvalCommand
 {
     public static Command Create()
     {
-        var models = new Option<string>("--models") { Description = "model set directory", DefaultValueFactory = _ => "weights/shapes" };
+        var models = new Option<string?>("--models") { Description = "model set directory (default: the embedded Shapes set)" };
         var output = new Option<string>("--out") { Description = "Markdown page to write", DefaultValueFactory = _ => "docs/quality.md" };
         var renders = new Option<int>("--renders") { Description = "fresh renders for the CLIP and oracle figures", DefaultValueFactory = _ => 2000 };
         var samples = new Option<int>("--samples") { Description = "generator samples for the distribution and Fréchet distance", DefaultValueFactory = _ => 10000 };
@@ -27,10 +28,10 @@ internal static class EvalCommand
         {
             try
             {
-                Run(result.GetValue(models)!, result.GetValue(output)!, result.GetValue(renders), result.GetValue(samples), result.InvocationConfiguration.Output);
+                Run(ModelSet.Open(result.GetValue(models)), result.GetValue(output)!, result.GetValue(renders), result.GetValue(samples), result.InvocationConfiguration.Output);
                 return 0;
             }
-            catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException or StateDictMismatchException)
+            catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException or StateDictMismatchException or StyleBridge.Engine.ModelSets.ModelSetException)
             {
                 result.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
                 return 1;
@@ -41,8 +42,11 @@ internal static class EvalCommand
 
     private static string Pct(double x) => (100 * x).ToString("F1", CultureInfo.InvariantCulture) + " %";
 
-    private static void Run(string modelsDir, string outputPath, int renderCount, int sampleCount, TextWriter log)
+    private static void Run(ModelSet set, string outputPath, int renderCount, int sampleCount, TextWriter log)
     {
+        string modelsDir = set.DisplayDirectory;
+        // a file of the set is measured when its manifest records it; PathOf checks its SHA-256 first
+        string? Recorded(string file) => set.Manifest.Find(file) is null ? null : set.PathOf(file);
         var page = new StringBuilder();
         string sheetDir = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outputPath))!, "quality");
         Directory.CreateDirectory(sheetDir);
@@ -55,10 +59,9 @@ internal static class EvalCommand
         var scenes = new ShapeSampler(0xE7A1_0000_0000_0001).SampleBatch(renderCount);
         File.WriteAllBytes(Path.Combine(sheetDir, "renders.png"), ImageEncoder.EncodePng(ContactSheet.Tile(ShapeRenderer.Render(scenes.Take(64).ToList()), 8)));
 
-        string clipPath = Path.Combine(modelsDir, "clip.safetensors");
-        if (File.Exists(clipPath))
+        if (Recorded(ModelSet.ClipFile) is { } clipPath)
         {
-            var tokenizer = ClipTokenizer.FromOpenAiVocab(Path.Combine(modelsDir, "bpe_simple_vocab_16e6.txt.gz"));
+            var tokenizer = ClipTokenizer.FromOpenAiVocab(set.PathOf(ModelSet.VocabFile));
             using var clip = ClipLoader.Load(clipPath);
             var seen = scenes.Where(s => !HeldOutPairs.Contains(s.Attributes)).ToList();
             var held = scenes.Where(s => HeldOutPairs.Contains(s.Attributes)).ToList();
@@ -83,8 +86,7 @@ internal static class EvalCommand
             log.WriteLine("clip measured");
         }
 
-        string oraclePath = Path.Combine(modelsDir, "oracle.safetensors");
-        if (File.Exists(oraclePath))
+        if (Recorded(ModelSet.OracleFile) is { } oraclePath)
         {
             using var oracle = OracleTrainer.Load(oraclePath);
             page.AppendLine("## Attribute oracle");
@@ -93,8 +95,7 @@ internal static class EvalCommand
                             string.Join(", ", OracleTrainer.Accuracy(oracle, scenes).Select(a => $"{a.Attribute.ToString().ToLowerInvariant()} {Pct(a.Accuracy)}")) + ".");
             page.AppendLine();
 
-            string ganPath = Path.Combine(modelsDir, "stylegan2.safetensors");
-            if (File.Exists(ganPath))
+            if (Recorded(ModelSet.GeneratorFile) is { } ganPath)
             {
                 using var generator = StyleBridge.Models.StyleGan2.Generator.FromFile(ganPath);
                 var report = GeneratorEvaluation.Evaluate(generator, oracle, sampleCount, 0x6E7A_0000_0000_0001);

@@ -31,7 +31,7 @@ internal static class ModelsCommand
                 result.InvocationConfiguration.Output.WriteLine($"{Path.GetFileName(path)}: sha256 {entry.Sha256}, {entry.Bytes} bytes");
                 return 0;
             }
-            catch (Exception e) when (e is ArgumentException or IOException or FormatException or UnauthorizedAccessException)
+            catch (Exception e) when (e is ArgumentException or IOException or FormatException or UnauthorizedAccessException or ModelSetException)
             {
                 result.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
                 return 1;

@@ -139,7 +139,7 @@ internal static class TrainCommands
             }
             return 0;
         }
-        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException or StateDictMismatchException)
+        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException or StateDictMismatchException or StyleBridge.Engine.ModelSets.ModelSetException)
         {
             result.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
             return 1;
