@@ -156,7 +156,7 @@ internal static class ClipCommands
 
         ModelSet? set = weightsPath is null || vocabPath is null ? ModelSet.Open(modelsDirectory) : null;
         var tokenizer = vocabPath is null ? set!.LoadTokenizer() : ClipTokenizer.FromOpenAiVocab(vocabPath);
-        var ids = TokenIds(tokenizer, texts);
+        var ids = ClipTokenIds.FromTexts(tokenizer, texts);
         using var model = weightsPath is null ? set!.LoadClip() : ModelSet.LoadClipFile(weightsPath);
 
         using var scope = NewDisposeScope();
@@ -167,14 +167,6 @@ internal static class ClipCommands
         var similarity = matmul(imageFeatures, textFeatures.t()).to(ScalarType.Float32).cpu().contiguous();
         float[] flat = similarity.data<float>().ToArray();
         return [.. Enumerable.Range(0, imagePaths.Count).Select(i => flat.AsSpan(i * texts.Count, texts.Count).ToArray())];
-    }
-
-    private static Tensor TokenIds(ClipTokenizer tokenizer, IReadOnlyList<string> texts)
-    {
-        long[,] ids = tokenizer.TokenizeBatch(texts);
-        var flat = new long[ids.Length];
-        Buffer.BlockCopy(ids, 0, flat, 0, flat.Length * sizeof(long));
-        return tensor(flat, [ids.GetLength(0), ids.GetLength(1)]);
     }
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ");

@@ -19,7 +19,7 @@ public static class ClipEvaluation
         foreach (var attribute in ShapeAttributes.Attributes)
         {
             var prompts = CaptionGrammar.ZeroShotPrompts(attribute);
-            var text = ClipModel.Normalize(model.EncodeText(ClipTrainer.Tokens(tokenizer, prompts), trimPadding: true));
+            var text = ClipModel.Normalize(model.EncodeText(ClipTokenIds.FromTexts(tokenizer, prompts), trimPadding: true));
             var chosen = images.matmul(text.t()).argmax(1).data<long>().ToArray();
             int right = Enumerable.Range(0, scenes.Count).Count(i => chosen[i] == scenes[i].Attributes.ValueOf(attribute));
             result.Add((attribute, right / (double)scenes.Count));
@@ -37,7 +37,7 @@ public static class ClipEvaluation
         using var mode = inference_mode();
         var captions = scenes.Select(s => CaptionGrammar.Canonical(NamedAttributes.All(s.Attributes))).ToList();
         var images = ImageFeatures(model, scenes);
-        var text = ClipModel.Normalize(model.EncodeText(ClipTrainer.Tokens(tokenizer, captions.Select(c => c.Text).ToList()), trimPadding: true));
+        var text = ClipModel.Normalize(model.EncodeText(ClipTokenIds.FromTexts(tokenizer, captions.Select(c => c.Text).ToList()), trimPadding: true));
         var chosen = images.matmul(text.t()).argmax(1).data<long>().ToArray();
         return Enumerable.Range(0, scenes.Count).Count(i => captions[(int)chosen[i]].Named.Matches(scenes[i].Attributes)) / (double)scenes.Count;
     }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using StyleBridge.Engine.World;
 using StyleBridge.Models.Clip;
 using StyleBridge.Torch.Serialization;
@@ -80,7 +79,7 @@ public sealed class ClipTrainer : IDisposable
     {
         int n = scenes.Count;
         var images = ShapesClip.Transform.Apply(ShapeSampler.Render(scenes));
-        var ids = Tokens(tokenizer, captions.Select(c => c.Text).ToList());
+        var ids = ClipTokenIds.FromTexts(tokenizer, captions.Select(c => c.Text).ToList());
         var imageFeatures = ClipModel.Normalize(Model.EncodeImage(images));
         var textFeatures = ClipModel.Normalize(Model.EncodeText(ids, trimPadding: true));
         var logits = imageFeatures.matmul(textFeatures.t()).mul(Model.LogitScale.exp());   // [images, captions]
@@ -102,31 +101,16 @@ public sealed class ClipTrainer : IDisposable
         return (loss, accuracy);
     }
 
-    public static Tensor Tokens(ClipTokenizer tokenizer, IReadOnlyList<string> texts)
-    {
-        var ids = tokenizer.TokenizeBatch(texts);
-        var flat = new long[ids.Length];
-        Buffer.BlockCopy(ids, 0, flat, 0, flat.Length * sizeof(long));
-        return tensor(flat, [ids.GetLength(0), ids.GetLength(1)]);
-    }
-
     /// <summary>Model, optimiser state and step counter, enough to continue bit for bit.</summary>
-    public void Save(string directory)
-    {
-        Directory.CreateDirectory(directory);
-        SafeTensors.Save(Path.Combine(directory, "model.safetensors"), StateDicts.Of(Model));
-        optimizer.save_state_dict(Path.Combine(directory, "optimizer.bin"));
-        File.WriteAllText(Path.Combine(directory, "state.json"), JsonSerializer.Serialize(new CheckpointState(StepCount, Options)));
-    }
+    public void Save(string directory) => TrainingCheckpoint.Save(directory, Model, optimizer, StepCount, Options);
 
     public static ClipTrainer Resume(string directory, ClipTokenizer tokenizer, int? steps = null)
     {
-        var state = JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(Path.Combine(directory, "state.json")))
-            ?? throw new InvalidDataException($"{directory}: unreadable state.json");
-        using var weights = SafeTensors.Load(Path.Combine(directory, "model.safetensors"));
+        var state = TrainingCheckpoint.ReadState<ClipTrainerOptions>(directory);
+        using var weights = TrainingCheckpoint.ReadWeights(directory);
         var trainer = new ClipTrainer(steps is { } s ? state.Options with { Steps = s } : state.Options, tokenizer, ClipConfig.FromStateDict(weights));
         StateDicts.LoadInto(trainer.Model, weights);
-        trainer.optimizer.load_state_dict(Path.Combine(directory, "optimizer.bin"));
+        TrainingCheckpoint.LoadOptimizer(directory, trainer.optimizer);
         trainer.StepCount = state.Step;
         return trainer;
     }
@@ -149,6 +133,4 @@ public sealed class ClipTrainer : IDisposable
         optimizer.Dispose();
         Model.Dispose();
     }
-
-    private sealed record CheckpointState(int Step, ClipTrainerOptions Options);
 }

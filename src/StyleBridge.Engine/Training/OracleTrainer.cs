@@ -1,4 +1,3 @@
-using System.Text.Json;
 using StyleBridge.Engine.World;
 using StyleBridge.Torch.Serialization;
 
@@ -65,22 +64,15 @@ public sealed class OracleTrainer : IDisposable
         return ShapeAttributes.Attributes.Select((a, k) => (a, right[k] / (double)scenes.Count)).ToList();
     }
 
-    public void Save(string directory)
-    {
-        Directory.CreateDirectory(directory);
-        SafeTensors.Save(Path.Combine(directory, "model.safetensors"), StateDicts.Of(Model));
-        optimizer.save_state_dict(Path.Combine(directory, "optimizer.bin"));
-        File.WriteAllText(Path.Combine(directory, "state.json"), JsonSerializer.Serialize(new CheckpointState(StepCount, Options)));
-    }
+    public void Save(string directory) => TrainingCheckpoint.Save(directory, Model, optimizer, StepCount, Options);
 
     public static OracleTrainer Resume(string directory, int? steps = null)
     {
-        var state = JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(Path.Combine(directory, "state.json")))
-            ?? throw new InvalidDataException($"{directory}: unreadable state.json");
+        var state = TrainingCheckpoint.ReadState<OracleTrainerOptions>(directory);
         var trainer = new OracleTrainer(steps is { } s ? state.Options with { Steps = s } : state.Options);
-        using (var weights = SafeTensors.Load(Path.Combine(directory, "model.safetensors")))
+        using (var weights = TrainingCheckpoint.ReadWeights(directory))
             StateDicts.LoadInto(trainer.Model, weights);
-        trainer.optimizer.load_state_dict(Path.Combine(directory, "optimizer.bin"));
+        TrainingCheckpoint.LoadOptimizer(directory, trainer.optimizer);
         trainer.StepCount = state.Step;
         return trainer;
     }
@@ -102,8 +94,6 @@ public sealed class OracleTrainer : IDisposable
         optimizer.Dispose();
         Model.Dispose();
     }
-
-    private sealed record CheckpointState(int Step, OracleTrainerOptions Options);
 }
 
 /// <summary><see cref="OracleTrainer"/> as a <c>stylebridge train oracle</c> run; validation on 1000 fixed fresh renders.</summary>

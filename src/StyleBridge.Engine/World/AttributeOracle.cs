@@ -9,20 +9,24 @@ public sealed class AttributeOracle : TorchModule
 {
     public const int FeatureDim = 256;
 
+    // TorchSharp's own layers move in place under to(), so holding them is safe (unlike parameters)
+    private readonly TorchSharp.Modules.Conv2d[] convs;
+    private readonly TorchSharp.Modules.Linear features;
+    private readonly TorchSharp.Modules.Linear[] heads;
+
     public AttributeOracle() : base(nameof(AttributeOracle))
     {
-        RegisterModule("conv1", nn.Conv2d(3, 32, 3, stride: 2, padding: 1));
-        RegisterModule("conv2", nn.Conv2d(32, 64, 3, stride: 2, padding: 1));
-        RegisterModule("conv3", nn.Conv2d(64, 128, 3, stride: 2, padding: 1));
-        RegisterModule("conv4", nn.Conv2d(128, 128, 3, stride: 2, padding: 1));
-        RegisterModule("features", nn.Linear(128 * 4 * 4, FeatureDim));
-        foreach (var attribute in ShapeAttributes.Attributes)
-            RegisterModule(HeadName(attribute), nn.Linear(FeatureDim, ShapeAttributes.ValueCount(attribute)));
+        convs =
+        [
+            RegisterModule("conv1", nn.Conv2d(3, 32, 3, stride: 2, padding: 1)),
+            RegisterModule("conv2", nn.Conv2d(32, 64, 3, stride: 2, padding: 1)),
+            RegisterModule("conv3", nn.Conv2d(64, 128, 3, stride: 2, padding: 1)),
+            RegisterModule("conv4", nn.Conv2d(128, 128, 3, stride: 2, padding: 1)),
+        ];
+        features = RegisterModule("features", nn.Linear(128 * 4 * 4, FeatureDim));
+        heads = [.. ShapeAttributes.Attributes.Select(a =>
+            RegisterModule("head_" + a.ToString().ToLowerInvariant(), nn.Linear(FeatureDim, ShapeAttributes.ValueCount(a))))];
     }
-
-    private static string HeadName(WorldAttribute attribute) => "head_" + attribute.ToString().ToLowerInvariant();
-
-    private nn.Module<Tensor, Tensor> Layer(string name) => (nn.Module<Tensor, Tensor>)named_children().First(c => c.name == name).module;
 
     /// <summary>Penultimate features [N, 256] and one logit tensor per attribute (in <see cref="ShapeAttributes.Attributes"/> order).</summary>
     public (Tensor Features, Tensor[] Logits) Forward(Tensor images)
@@ -31,11 +35,11 @@ public sealed class AttributeOracle : TorchModule
             throw new ArgumentException($"expected floating images [N ≥ 1, 3, 64, 64], got {images.dtype} {TensorBytes.Format(images.shape)}", nameof(images));
         using var scope = NewDisposeScope();
         var x = images;
-        foreach (var conv in new[] { "conv1", "conv2", "conv3", "conv4" })
-            x = F.relu(Layer(conv).forward(x));
-        var features = F.relu(Layer("features").forward(x.flatten(1)));
-        var logits = ShapeAttributes.Attributes.Select(a => Layer(HeadName(a)).forward(features).MoveToOuterDisposeScope()).ToArray();
-        return (features.MoveToOuterDisposeScope(), logits);
+        foreach (var conv in convs)
+            x = F.relu(conv.forward(x));
+        var hidden = F.relu(features.forward(x.flatten(1)));
+        var logits = heads.Select(h => h.forward(hidden).MoveToOuterDisposeScope()).ToArray();
+        return (hidden.MoveToOuterDisposeScope(), logits);
     }
 
     /// <summary>The predicted value index of every attribute, [N, 5] (columns in <see cref="ShapeAttributes.Attributes"/> order).</summary>

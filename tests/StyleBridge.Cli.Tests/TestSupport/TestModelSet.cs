@@ -43,20 +43,7 @@ internal sealed class TestModelSet : IDisposable
         ClipLoader.Load(GoldenData.Path("clip", "tiny_state.safetensors"), c => c.WithJsonFile(GoldenData.Path("clip", "tiny_config.json")));
 
     /// <summary>Flips every bit of one byte of a set file, keeping its length.</summary>
-    public void Tamper(string name, long offset)
-    {
-        string path = PathOf(name);
-        var before = System.IO.File.GetLastWriteTimeUtc(path);
-        using (var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite))
-        {
-            stream.Position = offset;
-            int b = stream.ReadByte();
-            stream.Position = offset;
-            stream.WriteByte((byte)(b ^ 0xFF));
-        }
-
-        System.IO.File.SetLastWriteTimeUtc(path, before.AddSeconds(2));
-    }
+    public void Tamper(string name, long offset) => FileEdits.FlipOneByte(PathOf(name), offset);
 
     public void Dispose() => temp.Dispose();
 }

@@ -19,21 +19,6 @@ internal sealed class ModelSetTestDirectory : IDisposable
         return path;
     }
 
-    /// <summary>Flips the bits of one byte in place (same length) and moves the write time on, as an edit would.</summary>
-    public static void FlipOneByte(string path, long offset)
-    {
-        var before = System.IO.File.GetLastWriteTimeUtc(path);
-        using (var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite))
-        {
-            stream.Position = offset;
-            int b = stream.ReadByte();
-            stream.Position = offset;
-            stream.WriteByte((byte)(b ^ 0xFF));
-        }
-
-        System.IO.File.SetLastWriteTimeUtc(path, before.AddSeconds(2));
-    }
-
     public void Dispose()
     {
         try

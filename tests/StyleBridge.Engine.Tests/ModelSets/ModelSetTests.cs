@@ -36,7 +36,7 @@ public sealed class ModelSetTests
     {
         using var dir = RecordedSet();
         var recorded = ModelManifest.Load(dir.Root).Files[ModelSet.ClipFile].Sha256;
-        ModelSetTestDirectory.FlipOneByte(dir.File(ModelSet.ClipFile), 100);
+        FileEdits.FlipOneByte(dir.File(ModelSet.ClipFile), 100);
         var set = ModelSet.Open(dir.Root);
         var e = Assert.Throws<ModelSetException>(() => set.PathOf(ModelSet.ClipFile));
         Assert.Contains(ModelSet.ClipFile + ": SHA-256 ", e.Message);
@@ -54,7 +54,7 @@ public sealed class ModelSetTests
         using var dir = RecordedSet();
         var set = ModelSet.Open(dir.Root);
         set.PathOf(ModelSet.ClipFile);
-        ModelSetTestDirectory.FlipOneByte(dir.File(ModelSet.ClipFile), 0);
+        FileEdits.FlipOneByte(dir.File(ModelSet.ClipFile), 0);
         Assert.Throws<ModelSetException>(() => set.PathOf(ModelSet.ClipFile));
         Assert.Throws<ModelSetException>(() => ModelSet.Open(dir.Root).PathOf(ModelSet.ClipFile));
     }
