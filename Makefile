@@ -11,7 +11,7 @@ DOTNET_FLAGS := -nologo -v q
 # TorchSharp backend: cpu (default) or cuda (TorchSharp-cuda-linux, for the GPU image)
 TORCH_BACKEND ?= cpu
 
-.PHONY: deps build test test-python bench quality run clean
+.PHONY: deps build test test-golden test-python bench quality run clean
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -28,6 +28,10 @@ build: deps
 
 test: build
 	tools/run-tests.sh
+
+# only the golden-parity tests, one line per golden set: golden <area>/<path>/<name> passed|failed
+test-golden: build
+	/usr/bin/python3 tools/test-golden.py
 
 test-python: deps
 	/usr/bin/python3 -m unittest discover -s weights -p 'test_*.py'

@@ -3,9 +3,10 @@ using StyleBridge.Models.Clip;
 using StyleBridge.Torch.Serialization;
 using Xunit.Abstractions;
 
-namespace StyleBridge.Models.Tests;
+namespace StyleBridge.Models.Tests.Clip;
 
 /// <summary>Every golden CLIP model set, loaded from each of its containers, against its recorded reference tensors.</summary>
+[Trait("Category", "Golden")]
 public sealed class ClipGoldenModelTests(ITestOutputHelper output)
 {
     /// <summary>The golden README's bound for every float tensor of the <c>_io</c> file.</summary>

@@ -6,6 +6,7 @@ using Xunit.Abstractions;
 namespace StyleBridge.Models.Tests.StyleGan2;
 
 /// <summary>Loading real checkpoint files: rosinality .pt (converted and training), NVIDIA pickles through the converter.</summary>
+[Trait("Category", "Golden")]
 public class CheckpointTests(ITestOutputHelper output)
 {
     private const string Python = "/usr/bin/python3";

@@ -7,6 +7,7 @@ namespace StyleBridge.Models.Tests.StyleGan2;
 /// Every case of every golden io file, both layouts, float32 against the float32 and the float64 references, and a
 /// float64 model against the float64 references.
 /// </summary>
+[Trait("Category", "Golden")]
 public class GoldenParityTests(ITestOutputHelper output)
 {
     public static TheoryData<string, string> Cases()
