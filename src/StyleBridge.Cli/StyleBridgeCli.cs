@@ -11,6 +11,8 @@ public static class StyleBridgeCli
         ClipCommands.Create(),
         GanCommands.Create(),
         TrainCommands.Create(),
+        DataCommands.Create(),
+        GenerateCommand.Create(),
         EvalCommand.Create(),
         ModelsCommand.Create(),
     };

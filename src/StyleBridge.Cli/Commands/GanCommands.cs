@@ -245,19 +245,5 @@ internal static class GanCommands
         return new LoadedGenerator(g, weights.Layout);
     }
 
-    private static int Guarded(ParseResult parse, Action body)
-    {
-        try
-        {
-            body();
-            return 0;
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException or IOException or WeightFormatException
-                                      or InvalidOperationException or NotSupportedException or System.Runtime.InteropServices.ExternalException or UnauthorizedAccessException
-                                      or ModelSetException)
-        {
-            parse.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
-            return 1;
-        }
-    }
+    private static int Guarded(ParseResult parse, Action body) => CommandErrors.Guarded(parse, body);
 }

@@ -16,6 +16,8 @@ internal static class TrainCommands
         Clip(),
         Oracle(),
         StyleGan2(),
+        Prior(),
+        Csla(),
     };
 
     private sealed record Common(Option<int?> Steps, Option<int?> Batch, Option<ulong> Seed, Option<string?> Checkpoint, Option<string?> Out,
@@ -113,6 +115,78 @@ internal static class TrainCommands
                 R1Gamma = result.GetValue(r1) ?? defaults.R1Gamma,
             };
             return new StyleGan2TrainingRun(new StyleGan2Trainer(options), result.GetValue(common.Steps) ?? 3000, result.GetValue(oracle));
+        }, cancel)));
+        return command;
+    }
+
+    private static Option<string> DataOption() => new("--data") { Description = "data set of stylebridge data generate", DefaultValueFactory = _ => "artifacts/data/shapes" };
+
+    private static Option<string?> ModelsOption() => new("--models") { Description = "model set with the generator and CLIP the data came from (default: the Shapes set)" };
+
+    private static Command Prior()
+    {
+        var data = DataOption();
+        var models = ModelsOption();
+        var depth = new Option<int?>("--depth") { Description = "transformer layers" };
+        var lr = new Option<double?>("--lr") { Description = "AdamW learning rate" };
+        var command = new Command("prior", "Train the clip2latent prior on (w, CLIP image embedding) data (AdamW, EMA, condition drop-out, pseudo-text noise)") { data, models, depth, lr };
+        var common = AddCommon(command, "prior");
+        command.SetAction((result, cancel) => Task.FromResult(Run(result, common, "prior", () =>
+        {
+            var set = StyleBridge.Engine.ModelSets.ModelSet.Open(result.GetValue(models));
+            int repeats;
+            using (var g = set.LoadGenerator())
+                repeats = g.NLatent;
+            var (w, f) = StyleBridge.Engine.Data.LatentDataset.Load(result.GetValue(data)!);
+            string checkpoint = result.GetValue(common.Checkpoint) ?? "artifacts/train/prior";
+            if (result.GetValue(common.Resume))
+                return new PriorTrainingRun(PriorTrainer.Resume(checkpoint, w, f, result.GetValue(common.Steps)));
+            var defaults = new PriorTrainerOptions();
+            return new PriorTrainingRun(new PriorTrainer(defaults with
+            {
+                Steps = result.GetValue(common.Steps) ?? defaults.Steps,
+                Batch = result.GetValue(common.Batch) ?? defaults.Batch,
+                Seed = result.GetValue(common.Seed),
+                Depth = result.GetValue(depth) ?? defaults.Depth,
+                LearningRate = result.GetValue(lr) ?? defaults.LearningRate,
+                LatentRepeats = repeats,
+            }, w, f));
+        }, cancel)));
+        return command;
+    }
+
+    private static Command Csla()
+    {
+        var data = DataOption();
+        var models = ModelsOption();
+        var centre = new Option<StyleBridge.Models.Csla.CslaCentre>("--centre") { Description = "CLIP-space centre in training (csla.md §3.3)", DefaultValueFactory = _ => StyleBridge.Models.Csla.CslaCentre.TemporalPrevious };
+        var asm = new Option<StyleBridge.Models.Csla.AsmKind>("--asm") { Description = "Adaptive Style Mixing variant (csla.md §4.2)", DefaultValueFactory = _ => StyleBridge.Models.Csla.AsmKind.Gate };
+        var convOnly = new Option<bool>("--conv-heads-only") { Description = "heads on the conv layers only (ToRGB styles from the W branch)" };
+        var output = new Option<StyleBridge.Models.Csla.CslaOutput>("--output") { Description = "what drives G at inference: the S result or the W result", DefaultValueFactory = _ => StyleBridge.Models.Csla.CslaOutput.Styles };
+        var neutral = new Option<string>("--neutral") { Description = "the neutral prompt (text centre of generation)", DefaultValueFactory = _ => "a shape" };
+        var lr = new Option<double?>("--lr") { Description = "Adam learning rate (cosine decay)" };
+        var command = new Command("csla", "Train the CSLA mappers (CLIP residual → Δw → Δs, ASM) on (w, CLIP image embedding) data") { data, models, centre, asm, convOnly, output, neutral, lr };
+        var common = AddCommon(command, "csla");
+        command.SetAction((result, cancel) => Task.FromResult(Run(result, common, "csla", () =>
+        {
+            var set = StyleBridge.Engine.ModelSets.ModelSet.Open(result.GetValue(models));
+            var g = set.LoadGenerator();
+            var (w, f) = StyleBridge.Engine.Data.LatentDataset.Load(result.GetValue(data)!);
+            string checkpoint = result.GetValue(common.Checkpoint) ?? "artifacts/train/csla";
+            if (result.GetValue(common.Resume))
+                return new CslaTrainingRun(CslaTrainer.Resume(checkpoint, g, w, f, result.GetValue(common.Steps)));
+            var defaults = new CslaTrainerOptions();
+            var config = new StyleBridge.Models.Csla.CslaConfig((int)f.shape[1], (int)w.shape[1], Asm: result.GetValue(asm),
+                HeadsOnToRgb: !result.GetValue(convOnly), Centre: result.GetValue(centre), NeutralPrompt: result.GetValue(neutral)!,
+                Output: result.GetValue(output));
+            return new CslaTrainingRun(new CslaTrainer(defaults with
+            {
+                Steps = result.GetValue(common.Steps) ?? defaults.Steps,
+                Batch = result.GetValue(common.Batch) ?? defaults.Batch,
+                Seed = result.GetValue(common.Seed),
+                LearningRate = result.GetValue(lr) ?? defaults.LearningRate,
+                Config = config,
+            }, g, w, f));
         }, cancel)));
         return command;
     }

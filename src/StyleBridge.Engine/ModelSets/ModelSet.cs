@@ -17,6 +17,8 @@ public sealed class ModelSet
     public const string GeneratorFile = "stylegan2.safetensors";
     public const string OracleFile = "oracle.safetensors";
     public const string VocabFile = "bpe_simple_vocab_16e6.txt.gz";
+    public const string PriorFile = "prior.safetensors";
+    public const string CslaFile = "csla.safetensors";
 
     /// <summary>Names the default set's directory when no directory is given.</summary>
     public const string EnvironmentVariable = "STYLEBRIDGE_MODELS";
@@ -134,6 +136,12 @@ public sealed class ModelSet
 
     /// <summary>The set's generator (<see cref="GeneratorFile"/>, rosinality names + latent_avg), verified.</summary>
     public Generator LoadGenerator(Func<StyleGan2Config, StyleGan2Config>? configure = null) => Generator.FromFile(PathOf(GeneratorFile), configure);
+
+    /// <summary>The set's clip2latent prior (<see cref="PriorFile"/>), verified.</summary>
+    public StyleBridge.Models.Prior.LatentPrior LoadPrior() => StyleBridge.Models.Prior.LatentPrior.FromFile(PathOf(PriorFile));
+
+    /// <summary>Whether the manifest records <paramref name="fileName"/> (the file is checked only when loaded).</summary>
+    public bool Has(string fileName) => Manifest.Find(fileName) is not null;
 
     /// <summary>
     /// A CLIP from any weight file (<see cref="ClipLoader"/>); a <see cref="ClipConfigMetadataKey"/> entry in a

@@ -15,10 +15,14 @@ internal static class TrainingCheckpoint
 
     public sealed record State<TOptions>(int Step, TOptions Options);
 
-    public static void Save<TOptions>(string directory, nn.Module model, TorchSharp.Modules.OptimizerHelper optimizer, int step, TOptions options)
+    public static void Save<TOptions>(string directory, nn.Module model, TorchSharp.Modules.OptimizerHelper optimizer, int step, TOptions options) =>
+        Save(directory, StateDicts.Of(model), optimizer, step, options);
+
+    /// <summary>As above, for tensors gathered by the trainer (e.g. a model and its EMA copy under a prefix).</summary>
+    public static void Save<TOptions>(string directory, IEnumerable<KeyValuePair<string, Tensor>> weights, TorchSharp.Modules.OptimizerHelper optimizer, int step, TOptions options)
     {
         Directory.CreateDirectory(directory);
-        SafeTensors.Save(Path.Combine(directory, ModelFile), StateDicts.Of(model));
+        SafeTensors.Save(Path.Combine(directory, ModelFile), weights);
         optimizer.save_state_dict(Path.Combine(directory, OptimizerFile));
         File.WriteAllText(Path.Combine(directory, StateFile), JsonSerializer.Serialize(new State<TOptions>(step, options)));
     }

@@ -50,6 +50,7 @@ public sealed class LatentPrior : TorchModule
     public DiffusionPriorNetwork Net { get; }
     public Tensor LatentMean => Buffer("latent_mean");
     public Tensor LatentStd => Buffer("latent_std");
+    public Tensor AlphasCumprod => Buffer("alphas_cumprod");
 
     /// <summary>Keys that need not be in a checkpoint: recomputable, compared with the computed values when present.</summary>
     public static bool IsRecomputable(string key) =>

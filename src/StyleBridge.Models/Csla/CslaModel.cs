@@ -1,0 +1,228 @@
+using StyleBridge.Models.StyleGan2;
+using StyleBridge.Torch.Serialization;
+using Generator = StyleBridge.Models.StyleGan2.Generator;
+
+namespace StyleBridge.Models.Csla;
+
+/// <summary>
+/// CSLA's CLIP→W mapper M_w: <c>MapperDepth</c> linear layers (E → W, then W → W), LeakyReLU(0.2) between them and
+/// none after the last, which starts at zero so that Δw = 0 (the centre) before training.
+/// </summary>
+public sealed class CslaMapper : TorchModule
+{
+    public CslaMapper(int embedDim, int wDim, int depth) : base(nameof(CslaMapper))
+    {
+        Layers = RegisterModule("layers", new ModuleList<Linear>(
+            Enumerable.Range(0, depth).Select(i => nn.Linear(i == 0 ? embedDim : wDim, wDim))));
+        using (no_grad())
+        {
+            Layers[^1].weight!.zero_();
+            Layers[^1].bias!.zero_();
+        }
+    }
+
+    public ModuleList<Linear> Layers { get; }
+
+    public Tensor Forward(Tensor deltaF)
+    {
+        using var scope = NewDisposeScope();
+        var x = deltaF;
+        for (int i = 0; i < Layers.Count; i++)
+        {
+            x = Layers[i].forward(x);
+            if (i < Layers.Count - 1)
+                x = F.leaky_relu(x, 0.2);
+        }
+        return x.MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>
+/// Adaptive Style Mixing: an MLP on Δw (W → W, LeakyReLU 0.2, W → layers) whose last layer starts at zero, giving
+/// per-layer signals that refine Δs (<see cref="AsmKind"/>).
+/// </summary>
+public sealed class AdaptiveStyleMixing : TorchModule
+{
+    public AdaptiveStyleMixing(int wDim, int layers) : base(nameof(AdaptiveStyleMixing))
+    {
+        Hidden = RegisterModule("hidden", nn.Linear(wDim, wDim));
+        Out = RegisterModule("out", nn.Linear(wDim, layers));
+        using (no_grad())
+        {
+            Out.weight!.zero_();
+            Out.bias!.zero_();
+        }
+    }
+
+    public Linear Hidden { get; }
+    public Linear Out { get; }
+
+    /// <summary>The raw per-layer signals g [B, layers].</summary>
+    public Tensor Forward(Tensor deltaW)
+    {
+        using var scope = NewDisposeScope();
+        return Out.forward(F.leaky_relu(Hidden.forward(deltaW), 0.2)).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>
+/// CSLA (Zheng et al. 2022, csla.md): CLIP residuals Δf map to Δw (<see cref="Mapper"/>), Δw maps to per-layer Δs
+/// (<see cref="Heads"/>, initialised from the generator's affines so the S branch starts equal to the W branch), and
+/// Adaptive Style Mixing refines the result around the latent base. Buffers: <c>w_avg</c> (the latent centre),
+/// <c>c_img</c> (the image-embedding centre, for inversion), <c>s_std</c> (per-channel spread of S, the loss scale).
+/// The frozen affines A_k come from the generator at load, never from the file.
+/// </summary>
+public sealed class CslaModel : TorchModule
+{
+    private readonly Generator generator;
+    private readonly StyleLayer[] headLayers;
+
+    public CslaModel(CslaConfig config, Generator generator) : base(nameof(CslaModel))
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        Config = config;
+        this.generator = generator;
+        if (generator.Config.StyleDim != config.WDim)
+            throw new ArgumentException($"CSLA maps to w of width {config.WDim}, the generator's w has {generator.Config.StyleDim}");
+        var space = generator.StyleSpace;
+        headLayers = [.. space.Layers.Where(l => config.HeadsOnToRgb || !l.IsToRgb)];
+
+        Mapper = RegisterModule("mapper", new CslaMapper(config.EmbedDim, config.WDim, config.MapperDepth));
+        Heads = RegisterModule("heads", new ModuleList<Linear>(headLayers.Select(l => nn.Linear(config.WDim, l.Channels))));
+        using (no_grad())
+        {
+            for (int i = 0; i < headLayers.Length; i++)
+            {
+                var (weight, _) = Affine(headLayers[i]);
+                Heads[i].weight!.copy_(weight);
+                Heads[i].bias!.zero_();
+                weight.Dispose();
+            }
+        }
+        if (config.Asm != AsmKind.None)
+            AsmModule = RegisterModule("asm", new AdaptiveStyleMixing(config.WDim, space.Count));
+        RegisterBuffer("w_avg", zeros(config.WDim));
+        RegisterBuffer("c_img", zeros(config.EmbedDim));
+        RegisterBuffer("s_std", ones(space.TotalDim));
+    }
+
+    public CslaConfig Config { get; }
+    public CslaMapper Mapper { get; }
+    public ModuleList<Linear> Heads { get; }
+    public AdaptiveStyleMixing? AsmModule { get; }
+    public Generator Generator => generator;
+    public Tensor WAvg => Buffer("w_avg");
+    public Tensor ImageCentre => Buffer("c_img");
+    public Tensor StyleStd => Buffer("s_std");
+
+    /// <summary>The text centre of generation.</summary>
+    public string NeutralPrompt => Config.NeutralPrompt;
+
+    /// <summary>A layer's effective affine (equalised-lr scale applied): weight [C, W] and bias [C] (caller owns them).</summary>
+    public (Tensor Weight, Tensor Bias) Affine(StyleLayer layer)
+    {
+        var modulation = generator.StyleModule(layer.Index).Modulation;
+        return (modulation.Weight.detach().mul(modulation.Scale), modulation.Bias.detach().mul(modulation.LrMul));
+    }
+
+    /// <summary>Embeddings as the mapper sees them: L2-normalised when the config says so.</summary>
+    public Tensor PrepareEmbedding(Tensor f) =>
+        Config.NormalizeEmbeddings ? f.div(f.norm(1, true).clamp_min(1e-8)) : f.alias();
+
+    /// <summary>Δw = M_w(Δf).</summary>
+    public Tensor DeltaW(Tensor deltaF) => Mapper.Forward(deltaF);
+
+    /// <summary>
+    /// s' per layer: s_base + (ASM-refined) Δs, with Δs = <paramref name="strength"/>·H(Δw) on the headed layers and
+    /// strength·A·Δw (the W branch) on layers without a head.
+    /// </summary>
+    public Tensor[] Styles(IReadOnlyList<Tensor> sBase, Tensor deltaW, double strength = 1.0)
+    {
+        var space = generator.StyleSpace;
+        using var scope = NewDisposeScope();
+        var gates = AsmModule?.Forward(deltaW);
+        var result = new Tensor[space.Count];
+        int head = 0;
+        foreach (var layer in space.Layers)
+        {
+            var (weight, _) = Affine(layer);
+            var viaW = deltaW.matmul(weight.t());
+            Tensor delta;
+            if (head < headLayers.Length && headLayers[head].Index == layer.Index)
+            {
+                var ds = Heads[head].forward(deltaW);
+                head++;
+                delta = Config.Asm switch
+                {
+                    AsmKind.Gate => ds.mul(gates![TensorIndex.Colon, TensorIndex.Slice(layer.Index, layer.Index + 1)].sigmoid().mul(2)),
+                    AsmKind.Mix => MixWith(ds, viaW, gates![TensorIndex.Colon, TensorIndex.Slice(layer.Index, layer.Index + 1)]),
+                    _ => ds,
+                };
+            }
+            else
+            {
+                delta = viaW;
+            }
+            result[layer.Index] = sBase[layer.Index].add(delta.mul(strength)).MoveToOuterDisposeScope();
+        }
+        return result;
+    }
+
+    private static Tensor MixWith(Tensor ds, Tensor viaW, Tensor g)
+    {
+        var alpha = g.sigmoid();
+        return alpha.mul(ds).add(alpha.neg().add(1).mul(viaW));
+    }
+
+    /// <summary>The result of mapping Δf around a latent base: w' [B, W] and s' per layer.</summary>
+    public (Tensor W, Tensor[] Styles) Apply(Tensor deltaF, Tensor wBase, double strength = 1.0)
+    {
+        using var scope = NewDisposeScope();
+        var dw = DeltaW(deltaF);
+        var sBase = generator.Styles(wBase);
+        var styles = Styles(sBase, dw, strength);
+        var w = wBase.add(dw.mul(strength));
+        foreach (var s in styles)
+            s.MoveToOuterDisposeScope();
+        return (w.MoveToOuterDisposeScope(), styles);
+    }
+
+    /// <summary>
+    /// Text to latents for each candidate: the text residual from the neutral prompt stands in for an image residual
+    /// from the image centre, and the candidate's random base contributes its own residual with the opposite sign, so
+    /// Δf = (t − t_neutral) − (f_base − c_img) moves the base to the prompt (all embeddings normalised as configured).
+    /// Without a base image embedding (<paramref name="baseEmbedding"/> null) the base is w_avg.
+    /// </summary>
+    public Tensor DeltaFForText(Tensor text, Tensor neutral, Tensor? baseEmbedding)
+    {
+        using var scope = NewDisposeScope();
+        var d = PrepareEmbedding(text).sub(PrepareEmbedding(neutral));
+        if (baseEmbedding is not null)
+            d = d.sub(PrepareEmbedding(baseEmbedding).sub(ImageCentre));
+        return d.MoveToOuterDisposeScope();
+    }
+
+    public static CslaModel FromFile(string path, Generator generator)
+    {
+        using var state = SafeTensors.Load(path);
+        if (!state.Metadata.TryGetValue(CslaConfig.MetadataKey, out string? json))
+            throw new WeightFormatException(path, $"no '{CslaConfig.MetadataKey}' metadata: not a CSLA file written by stylebridge train csla");
+        var model = new CslaModel(CslaConfig.FromJson(json), generator);
+        try
+        {
+            StateDicts.LoadInto(model, state);
+            model.Freeze();
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    public void Save(string path) => SafeTensors.Save(path, StateDicts.Of(this), new Dictionary<string, string>
+    {
+        [CslaConfig.MetadataKey] = Config.ToJson(),
+    });
+}

@@ -1,0 +1,101 @@
+using StyleBridge.Engine.Generation;
+using static TorchSharp.torch;
+
+namespace StyleBridge.Engine.Tests.Generation;
+
+/// <summary>The text-to-image pipeline on tiny random models: seeds, batch independence, re-ranking order, validation.</summary>
+public sealed class TextToImagePipelineTests : IDisposable
+{
+    private readonly TinyModels models = new();
+    private readonly TextToImagePipeline pipeline;
+
+    public TextToImagePipelineTests()
+    {
+        pipeline = new TextToImagePipeline(models.Clip, TinyModels.Tokenizer.Value, models.Generator, models.Prior, models.Csla) { MaxBatch = 7 };
+    }
+
+    public void Dispose()
+    {
+        pipeline.Dispose();
+        models.Dispose();
+    }
+
+    private static GenerationRequest Request(string prompt, GenerationMethod method, int images, int candidates, long seed) => new()
+    {
+        Prompt = prompt, Method = method, NumImages = images, NumCandidates = candidates, Seed = seed, Steps = 4, GuidanceScale = 2,
+    };
+
+    private static void AssertSame(GeneratedImage expected, GeneratedImage actual)
+    {
+        Assert.Equal(expected.Seed, actual.Seed);
+        Assert.Equal(expected.Candidate, actual.Candidate);
+        Assert.Equal(expected.ClipScore, actual.ClipScore, 5);
+        using var diff = actual.Image.sub(expected.Image).abs().max();
+        Assert.True(diff.item<float>() < 1e-4, $"image {expected.Index} differs by {diff.item<float>()}");
+    }
+
+    [Theory]
+    [InlineData(GenerationMethod.Prior)]
+    [InlineData(GenerationMethod.Csla)]
+    public void An_image_is_the_same_whatever_else_shares_its_batch(GenerationMethod method)
+    {
+        var alone = Request("a blue square on the left", method, 3, 4, 42);
+        using var single = pipeline.Generate(alone);
+
+        // the same request beside two others (another prompt, another seed, another candidate count) in one call
+        var results = pipeline.Generate([Request("a red circle", method, 2, 3, 5), alone, Request("a large green triangle", method, 1, 4, 9)]);
+        try
+        {
+            var together = results[1];
+            Assert.Equal(single.Images.Count, together.Images.Count);
+            foreach (var image in single.Images)
+                AssertSame(image, together.Images.Single(i => i.Index == image.Index));
+        }
+        finally
+        {
+            foreach (var r in results)
+                r.Dispose();
+        }
+    }
+
+    [Fact]
+    public void Images_come_best_first_with_their_own_seeds()
+    {
+        using var result = pipeline.Generate(Request("a small yellow square", GenerationMethod.Prior, 4, 5, 1));
+        Assert.Equal(4, result.Images.Count);
+        Assert.Equal(result.Images.Select(i => i.ClipScore).OrderByDescending(s => s), result.Images.Select(i => i.ClipScore));
+        Assert.Equal(Enumerable.Range(0, 4).Select(i => ImageSeeds.For(1, i)).Order(), result.Images.Select(i => i.Seed).Order());
+        Assert.Equal(4, result.Images.Select(i => i.Seed).Distinct().Count());
+        Assert.All(result.Images, i => Assert.Equal(new long[] { 3, 16, 16 }, i.Image.shape));
+    }
+
+    [Fact]
+    public void The_winner_is_the_candidate_with_the_highest_clip_score()
+    {
+        // one image with K candidates, then each candidate alone (K = 1 draws the same first candidate of the same seed)
+        using var best = pipeline.Generate(Request("a magenta circle at the top", GenerationMethod.Prior, 1, 6, 77));
+        using var first = pipeline.Generate(Request("a magenta circle at the top", GenerationMethod.Prior, 1, 1, 77));
+        Assert.True(best.Images[0].ClipScore >= first.Images[0].ClipScore - 1e-6);
+        Assert.InRange(best.Images[0].Candidate, 0, 5);
+    }
+
+    [Theory]
+    [InlineData("", 1, 1, 4)]
+    [InlineData("a shape", 0, 1, 4)]
+    [InlineData("a shape", 17, 1, 4)]
+    [InlineData("a shape", 1, 0, 4)]
+    [InlineData("a shape", 1, 17, 4)]
+    [InlineData("a shape", 1, 1, 3)]
+    public void Bad_requests_are_refused_before_any_tensor_work(string prompt, int images, int candidates, int steps)
+    {
+        var request = Request(prompt, GenerationMethod.Prior, images, candidates, 0) with { Steps = steps };
+        Assert.Throws<ArgumentException>(() => pipeline.Generate(request));
+    }
+
+    [Fact]
+    public void A_prompt_longer_than_the_context_is_refused()
+    {
+        string prompt = string.Join(' ', Enumerable.Repeat("square", 100));
+        Assert.ThrowsAny<Exception>(() => pipeline.Generate(Request(prompt, GenerationMethod.Prior, 1, 1, 0)));
+    }
+}
