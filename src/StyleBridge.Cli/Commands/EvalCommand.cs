@@ -23,12 +23,13 @@ internal static class EvalCommand
         var output = new Option<string>("--out") { Description = "Markdown page to write", DefaultValueFactory = _ => "docs/quality.md" };
         var renders = new Option<int>("--renders") { Description = "fresh renders for the CLIP and oracle figures", DefaultValueFactory = _ => 2000 };
         var samples = new Option<int>("--samples") { Description = "generator samples for the distribution and Fréchet distance", DefaultValueFactory = _ => 10000 };
-        var command = new Command("eval", "Measure the Shapes models and write docs/quality.md") { models, output, renders, samples };
+        var t2i = new Option<int>("--t2i-images") { Description = "text-to-image images per prompt", DefaultValueFactory = _ => 4 };
+        var command = new Command("eval", "Measure the Shapes models and write docs/quality.md") { models, output, renders, samples, t2i };
         command.SetAction(result =>
         {
             try
             {
-                Run(ModelSet.Open(result.GetValue(models)), result.GetValue(output)!, result.GetValue(renders), result.GetValue(samples), result.InvocationConfiguration.Output);
+                Run(ModelSet.Open(result.GetValue(models)), result.GetValue(output)!, result.GetValue(renders), result.GetValue(samples), result.GetValue(t2i), result.InvocationConfiguration.Output);
                 return 0;
             }
             catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException or StateDictMismatchException or StyleBridge.Engine.ModelSets.ModelSetException)
@@ -42,7 +43,63 @@ internal static class EvalCommand
 
     private static string Pct(double x) => (100 * x).ToString("F1", CultureInfo.InvariantCulture) + " %";
 
-    private static void Run(ModelSet set, string outputPath, int renderCount, int sampleCount, TextWriter log)
+    private static void TextToImage(ModelSet set, AttributeOracle oracle, StringBuilder page, string sheetDir, int imagesPerPrompt, TextWriter log)
+    {
+        using var pipeline = StyleBridge.Engine.Generation.TextToImagePipeline.Open(set);
+        var trained = TextToImageEvaluation.Prompts(heldOut: false);
+        var held = TextToImageEvaluation.Prompts(heldOut: true);
+        page.AppendLine("## Text to image");
+        page.AppendLine();
+        page.AppendLine($"Every prompt naming a colour, a shape and a position (\"{trained[0].Prompt}\"): {trained.Count} prompts of trained (colour, shape) pairs and " +
+                        $"{held.Count} naming a held-out pair, {imagesPerPrompt} images per prompt from fixed seeds, each image the best of K candidates by " +
+                        "Shapes-CLIP score (K = 1: no re-ranking). The prior samples with 4 steps (skip 250) and guidance 2, as the clip2latent demo. " +
+                        "The oracle reads colour, shape and position; the CLIP score is the cosine of the output image and the prompt. " +
+                        "Targets with re-ranking over 16: all three right in ≥ 70 % of images, each attribute ≥ 85 %.");
+        page.AppendLine();
+        var methods = new List<StyleBridge.Engine.Generation.GenerationMethod>();
+        if (pipeline.Prior is not null)
+            methods.Add(StyleBridge.Engine.Generation.GenerationMethod.Prior);
+        if (pipeline.Csla is not null)
+            methods.Add(StyleBridge.Engine.Generation.GenerationMethod.Csla);
+        foreach (var method in methods)
+        {
+            page.AppendLine("| method | K | prompts | images | all three | colour | shape | position | CLIP score |");
+            page.AppendLine("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+            foreach (int k in new[] { 16, 1 })
+            {
+                foreach (var (label, prompts) in new[] { ("trained pairs", trained), ("held-out pairs", held) })
+                {
+                    var r = TextToImageEvaluation.Evaluate(pipeline, oracle, method, prompts, imagesPerPrompt, k, 0x7E57_0000);
+                    page.AppendLine($"| {method.ToString().ToLowerInvariant()} | {k} | {label} | {r.Images} | {Pct(r.AllThree)} | {Pct(r.Colour)} | {Pct(r.Shape)} | {Pct(r.Position)} | {r.ClipScore:F3} |");
+                    log.WriteLine($"text to image: {method} K={k} {label}: all three {Pct(r.AllThree)}");
+                }
+            }
+
+            // a contact sheet: 8 prompts × 8 images, re-ranked over 16
+            var sheetPrompts = trained.Where((_, i) => i % (trained.Count / 8) == 0).Take(8).ToList();
+            var results = pipeline.Generate([.. sheetPrompts.Select((p, i) => new StyleBridge.Engine.Generation.GenerationRequest
+            {
+                Prompt = p.Prompt, Method = method, NumImages = 8, NumCandidates = 16, Seed = 100 + i,
+            })]);
+            try
+            {
+                using var scope = NewDisposeScope();
+                var tiles = stack(results.SelectMany(r => r.Images.Select(i => i.Image)).ToList());
+                string file = $"text2image-{method.ToString().ToLowerInvariant()}.png";
+                File.WriteAllBytes(Path.Combine(sheetDir, file), ImageEncoder.EncodePng(ContactSheet.Tile(ImageTensors.FromTensor(tiles), 8)));
+                page.AppendLine();
+                page.AppendLine($"{method}: one row per prompt (" + string.Join("; ", sheetPrompts.Select(p => $"\"{p.Prompt}\"")) + $"), best first: ![{method}](quality/{file})");
+            }
+            finally
+            {
+                foreach (var r in results)
+                    r.Dispose();
+            }
+            page.AppendLine();
+        }
+    }
+
+    private static void Run(ModelSet set, string outputPath, int renderCount, int sampleCount, int textToImageImages, TextWriter log)
     {
         string modelsDir = set.DisplayDirectory;
         // a file of the set is measured when its manifest records it; PathOf checks its SHA-256 first
@@ -129,6 +186,9 @@ internal static class EvalCommand
                 page.AppendLine();
                 log.WriteLine("generator measured");
             }
+
+            if (set.Has(ModelSet.PriorFile) || set.Has(ModelSet.CslaFile))
+                TextToImage(set, oracle, page, sheetDir, textToImageImages, log);
         }
 
         File.WriteAllText(outputPath, page.ToString());
