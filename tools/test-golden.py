@@ -5,7 +5,7 @@
 Sets are found by their files under the golden directory ($STYLEBRIDGE_GOLDEN_DIR, default ../shared/golden):
 `<name>_config.json` beside `<name>_io.safetensors`. A golden test names its set by its first theory argument (the set
 id relative to its area, e.g. "rosinality/tiny"); its area is the test class's namespace below `Tests.` (Clip → clip,
-StyleGan2 → stylegan2, Prior → prior, Edit → edit). A set no test names is reported as `not tested`, and fails the run.
+StyleGan2 → stylegan2, Prior → prior, Edit → edit); an edit set `<prefix>_<kind>` is found the same way. A set no test names is reported as `not tested`, and fails the run.
 """
 import glob
 import os

@@ -10,8 +10,9 @@ public enum ClipResizeMode
     Area,
 
     /// <summary>
-    /// StyleCLIP's <c>CLIPLoss</c> (also DeltaEdit): nearest upsampling ×7, then average pooling with
-    /// kernel = stride = ⌊7·N / n⌋ (N/32 for n = 224). Computed as the equal separable weighted box filter.
+    /// StyleCLIP's <c>CLIPLoss</c> (also DeltaEdit): nearest upsampling ×u, then average pooling with
+    /// kernel = stride = k, u = n / gcd(N, n), k = N / gcd(N, n) (the reference's 7 and N/32 for n = 224). Computed as
+    /// the equal separable weighted box filter.
     /// </summary>
     StyleClipPool,
 
@@ -43,7 +44,6 @@ public enum ClipInputNormalization
 public sealed record ClipImageTransform(int Resolution = 224, ClipResizeMode Resize = ClipResizeMode.Area,
     ClipInputNormalization Normalization = ClipInputNormalization.MeanStd)
 {
-    private const int StyleClipUpsample = 7;
     private static readonly ConcurrentDictionary<(int In, int Out), float[]> PoolWeights = new();
 
     /// <summary>For <see cref="ClipResizeMode.Area"/>: an area resize to this size first (clip2latent's data chain 1024 → 256 → 224).</summary>
@@ -96,44 +96,42 @@ public sealed record ClipImageTransform(int Resolution = 224, ClipResizeMode Res
     private Tensor ResizeStyleClipPool(Tensor images)
     {
         int h = (int)images.size(2), w = (int)images.size(3);
-        int kernel = StyleClipUpsample * h / Resolution; // the reference: stylegan_size // 32 for n = 224
-        using var rows = PoolMatrix(h, kernel, images);
-        using var cols = PoolMatrix(w, kernel, images);
+        using var rows = PoolMatrix(h, images);
+        using var cols = PoolMatrix(w, images);
         using var vertical = rows.matmul(images); // [N, 3, n, W]
         using var colsT = cols.t();
         return vertical.matmul(colsT);
     }
 
     /// <summary>
-    /// The [n, size] matrix of nearest ×7 upsampling followed by a 1-D average pool of width <paramref name="kernel"/>:
-    /// row o weighs source pixel p by |{u ∈ [k·o, k·o + k) : ⌊u / 7⌋ = p}| / k.
+    /// The [n, size] matrix of nearest upsampling by u followed by a 1-D average pool of width k (kernel = stride), with
+    /// u = n / gcd(size, n) and k = size / gcd(size, n): the reference's 7 and 32 for 1024 → 224. Row o weighs source
+    /// pixel p by |{v ∈ [k·o, k·o + k) : ⌊v / u⌋ = p}| / k, the exact-area average of [o·size/n, (o+1)·size/n).
     /// </summary>
-    private Tensor PoolMatrix(int size, int kernel, Tensor like)
+    private Tensor PoolMatrix(int size, Tensor like)
     {
-        if (kernel < 1)
-            throw new ArgumentException($"the StyleCLIP pool path needs inputs of at least {Resolution / StyleClipUpsample} pixels, got {size}");
-        int outSize = (StyleClipUpsample * size - kernel) / kernel + 1;
-        if (outSize != Resolution)
-            throw new ArgumentException($"the StyleCLIP pool path maps {size} pixels to {outSize}, not {Resolution} " +
-                $"(kernel {kernel}); use a side that is a multiple of {Resolution / StyleClipUpsample}");
-        var weights = PoolWeights.GetOrAdd((size, outSize), key =>
+        int g = (int)BigIntegerGcd(size, Resolution);
+        int up = Resolution / g, kernel = size / g;
+        var weights = PoolWeights.GetOrAdd((size, Resolution), key =>
         {
             var m = new float[key.Out * key.In];
             for (int o = 0; o < key.Out; o++)
             {
                 int start = kernel * o, end = start + kernel;
-                for (int p = start / StyleClipUpsample; p * StyleClipUpsample < end; p++)
+                for (int p = start / up; p * up < end; p++)
                 {
-                    int overlap = Math.Min(end, (p + 1) * StyleClipUpsample) - Math.Max(start, p * StyleClipUpsample);
+                    int overlap = Math.Min(end, (p + 1) * up) - Math.Max(start, p * up);
                     m[o * key.In + p] = (float)overlap / kernel;
                 }
             }
 
             return m;
         });
-        using var cpu = Functional.FromArray(weights, outSize, size);
+        using var cpu = Functional.FromArray(weights, Resolution, size);
         return cpu.to(like.dtype, like.device);
     }
+
+    private static long BigIntegerGcd(long a, long b) => b == 0 ? a : BigIntegerGcd(b, a % b);
 
     private Tensor Normalize(Tensor x)
     {

@@ -26,11 +26,22 @@ public sealed class ClipImageTransformTests
     }
 
     [Fact]
-    public void StyleClipPoolRejectsSizesThatMissTheResolution()
+    public void StyleClipPoolAveragesExactAreasAtAnyRatio()
     {
+        // 1000 → 224: u = 28, k = 125 (the reference's fixed u = 7 would pool 7000 px to 225 and fail in CLIP)
         using var scope = NewDisposeScope();
-        var x = zeros(new long[] { 1, 3, 1000, 1000 });
-        Assert.Throws<ArgumentException>(() => ClipImageTransform.StyleClip().Apply(x)); // 7000 / 31 pools to 225
+        var x = arange(1000, dtype: ScalarType.Float64).view(1, 1, 1, 1000).expand(1, 3, 1000, 1000);
+        var y = ClipImageTransform.StyleClip().Apply(x.contiguous());
+        Assert.Equal([1, 3, 224, 224], y.shape);
+        // column o averages pixels over [o·1000/224, (o+1)·1000/224): the mean of the ramp on that interval
+        for (int o = 0; o < 224; o += 37)
+        {
+            double a = o * 1000.0 / 224, b = (o + 1) * 1000.0 / 224, expected = 0;
+            for (int p = (int)Math.Floor(a); p < b; p++)
+                expected += p * (Math.Min(b, p + 1) - Math.Max(a, p));
+            expected /= b - a;
+            Assert.Equal(expected, y[0, 0, 0, o].item<double>(), 3);
+        }
     }
 
     [Fact]
