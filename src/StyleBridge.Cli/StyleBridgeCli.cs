@@ -13,6 +13,8 @@ public static class StyleBridgeCli
         TrainCommands.Create(),
         DataCommands.Create(),
         GenerateCommand.Create(),
+        EditCommands.Invert(),
+        EditCommands.Edit(),
         EvalCommand.Create(),
         ModelsCommand.Create(),
     };

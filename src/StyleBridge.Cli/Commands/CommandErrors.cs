@@ -17,7 +17,8 @@ internal static class CommandErrors
         catch (Exception e) when (e is ArgumentException or FormatException or IOException or WeightFormatException
                                       or InvalidOperationException or NotSupportedException or System.Runtime.InteropServices.ExternalException
                                       or UnauthorizedAccessException or ModelSetException or StyleBridge.Models.Prior.PriorFormatException
-                                      or StyleBridge.Models.Clip.ClipTokenizerException or OperationCanceledException)
+                                      or StyleBridge.Models.Clip.ClipTokenizerException or OperationCanceledException
+                                      or StyleBridge.Imaging.ImageDecodeException)
         {
             parse.InvocationConfiguration.Error.WriteLine($"error: {e.Message.Split('\n')[0]}");
             return 1;

@@ -99,6 +99,83 @@ internal static class EvalCommand
         }
     }
 
+    private static void Editing(ModelSet set, AttributeOracle oracle, StringBuilder page, string sheetDir, TextWriter log)
+    {
+        using var pipeline = StyleBridge.Engine.Editing.EditPipeline.Open(set);
+        const int Renders = 300, PerPair = 4;
+        var inversion = EditEvaluation.Inversion(pipeline, oracle, Renders, 0x1A7E_0001);
+        page.AppendLine("## Inversion and editing");
+        page.AppendLine();
+        page.AppendLine($"**Inversion** (CSLA encoder: CLIP image embedding → mappers → S, no refinement) of {inversion.Renders} fresh renders: " +
+                        $"PSNR **{inversion.Psnr:F2} dB** (target ≥ 22 dB), all five attributes kept (oracle) **{Pct(inversion.AttributesKept)}** (target ≥ 85 %); per attribute: " +
+                        string.Join(", ", inversion.PerAttribute.Select(kv => $"{kv.Key.ToString().ToLowerInvariant()} {Pct(kv.Value)}")) + ".");
+        page.AppendLine();
+        log.WriteLine($"inversion: {inversion.Psnr:F2} dB, kept {Pct(inversion.AttributesKept)}");
+
+        var methods = new List<StyleBridge.Engine.Editing.EditMethod>();
+        if (pipeline.Directions is not null)
+            methods.Add(StyleBridge.Engine.Editing.EditMethod.Global);
+        if (pipeline.DeltaMapper is not null && pipeline.Directions is not null)
+            methods.Add(StyleBridge.Engine.Editing.EditMethod.DeltaEdit);
+        methods.Add(StyleBridge.Engine.Editing.EditMethod.Csla);
+        methods.Add(StyleBridge.Engine.Editing.EditMethod.Optimize);
+        double[] multipliers = [0.25, 0.5, 1, 1.5, 2];
+        page.AppendLine($"**Colour edits** \"a {{c}} shape\" → \"a {{c′}} shape\" on inverted renders of colour c, every ordered pair of the six colours, {PerPair} renders per pair " +
+                        $"({30 * PerPair} edits per row). Success: the oracle reads c′. Preservation: shape, position and background as the oracle read them on the edit's input. " +
+                        "Targets at the default strength: success ≥ 75 %, preservation ≥ 85 %. Latent optimisation: 40 steps, its strength scales StyleCLIP's lr 0.1.");
+        page.AppendLine();
+        page.AppendLine("| method | strength | success | preservation |");
+        page.AppendLine("| --- | ---: | ---: | ---: |");
+        var series = new List<(string, IReadOnlyList<(double, double, double)>)>();
+        foreach (var method in methods)
+        {
+            var points = new List<(double, double, double)>();
+            foreach (double m in multipliers)
+            {
+                double strength = StyleBridge.Engine.Editing.EditRequest.DefaultStrength(method) * m;
+                var r = EditEvaluation.Colour(pipeline, oracle, method, strength, PerPair, 0xC010_0001);
+                string bold = m == 1 ? "**" : "";
+                page.AppendLine($"| {method.ToString().ToLowerInvariant()} | {bold}{strength:0.##}{bold} | {bold}{Pct(r.Success)}{bold} | {bold}{Pct(r.Preservation)}{bold} |");
+                points.Add((m, r.Success, r.Preservation));
+                log.WriteLine($"edit {method} α={strength:0.##}: success {Pct(r.Success)}, preservation {Pct(r.Preservation)}");
+            }
+            series.Add((method.ToString().ToLowerInvariant(), points));
+        }
+        File.WriteAllBytes(Path.Combine(sheetDir, "edit-strength.png"), StrengthChart.Render(series));
+        page.AppendLine();
+        page.AppendLine("Success (solid) and preservation (dashed) against strength: ![strength sweep](quality/edit-strength.png)");
+        page.AppendLine();
+
+        // contact sheet: 8 renders; rows: render, reconstruction, then each method's edit to the next colour
+        using (var scope = NewDisposeScope())
+        {
+            var scenes = new ShapeSampler(0x5EE7_0001).SampleBatch(8);
+            var renders = ShapeSampler.Render(scenes);
+            using var inverted = pipeline.Invert(renders);
+            var rows = new List<Tensor> { renders, inverted.Images };
+            foreach (var method in methods)
+            {
+                var edits = new List<Tensor>();
+                for (int i = 0; i < scenes.Length; i++)
+                {
+                    var from = scenes[i].Colour;
+                    var to = (ShapeColour)(((int)from + 2) % 6);
+                    using var code = new StyleBridge.Engine.Editing.LatentCode(inverted.Code.WPlus[TensorIndex.Slice(i, i + 1)].clone(),
+                        [.. inverted.Code.Styles.Select(st => st[TensorIndex.Slice(i, i + 1)].clone())]);
+                    using var edited = pipeline.Edit(code, new StyleBridge.Engine.Editing.EditRequest
+                    {
+                        Source = CaptionGrammar.PromptFor(from), Target = CaptionGrammar.PromptFor(to), Method = method,
+                    });
+                    edits.Add(edited.Images.clone());
+                }
+                rows.Add(cat(edits));
+            }
+            File.WriteAllBytes(Path.Combine(sheetDir, "edits.png"), ImageEncoder.EncodePng(ContactSheet.Tile(ImageTensors.FromTensor(cat(rows).clamp(-1, 1)), 8)));
+        }
+        page.AppendLine($"Rows: renders, CSLA reconstructions, then each method's edit of the reconstruction to the colour two steps on ({string.Join(", ", methods.Select(m => m.ToString().ToLowerInvariant()))}): ![edits](quality/edits.png)");
+        page.AppendLine();
+    }
+
     private static void Run(ModelSet set, string outputPath, int renderCount, int sampleCount, int textToImageImages, TextWriter log)
     {
         string modelsDir = set.DisplayDirectory;
@@ -189,6 +266,8 @@ internal static class EvalCommand
 
             if (set.Has(ModelSet.PriorFile) || set.Has(ModelSet.CslaFile))
                 TextToImage(set, oracle, page, sheetDir, textToImageImages, log);
+            if (set.Has(ModelSet.CslaFile))
+                Editing(set, oracle, page, sheetDir, log);
         }
 
         File.WriteAllText(outputPath, page.ToString());

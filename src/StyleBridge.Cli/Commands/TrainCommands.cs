@@ -18,6 +18,8 @@ internal static class TrainCommands
         StyleGan2(),
         Prior(),
         Csla(),
+        DeltaEdit(),
+        Directions(),
     };
 
     private sealed record Common(Option<int?> Steps, Option<int?> Batch, Option<ulong> Seed, Option<string?> Checkpoint, Option<string?> Out,
@@ -188,6 +190,66 @@ internal static class TrainCommands
                 Config = config,
             }, g, w, f));
         }, cancel)));
+        return command;
+    }
+
+    private static Command DeltaEdit()
+    {
+        var data = DataOption();
+        var models = ModelsOption();
+        var lr = new Option<double?>("--lr") { Description = "Adam learning rate (0.5 as the reference: the layers have lr_mul 0.01)" };
+        var command = new Command("deltaedit", "Train the DeltaEdit mapper on (w, CLIP image embedding) data (pairs Δs, Δc; MSE + cosine)") { data, models, lr };
+        var common = AddCommon(command, "deltaedit");
+        command.SetAction((result, cancel) => Task.FromResult(Run(result, common, "deltaedit", () =>
+        {
+            var set = StyleBridge.Engine.ModelSets.ModelSet.Open(result.GetValue(models));
+            var g = set.LoadGenerator();
+            var (w, f) = StyleBridge.Engine.Data.LatentDataset.Load(result.GetValue(data)!);
+            string checkpoint = result.GetValue(common.Checkpoint) ?? "artifacts/train/deltaedit";
+            if (result.GetValue(common.Resume))
+                return new DeltaEditTrainingRun(DeltaEditTrainer.Resume(checkpoint, g, w, f, result.GetValue(common.Steps)));
+            var defaults = new DeltaEditTrainerOptions();
+            return new DeltaEditTrainingRun(new DeltaEditTrainer(defaults with
+            {
+                Steps = result.GetValue(common.Steps) ?? defaults.Steps,
+                Batch = result.GetValue(common.Batch) ?? defaults.Batch,
+                Seed = result.GetValue(common.Seed),
+                LearningRate = result.GetValue(lr) ?? defaults.LearningRate,
+            }, g, w, f));
+        }, cancel)));
+        return command;
+    }
+
+    /// <summary><c>stylebridge train directions</c>: fs3, σ and μ of StyleCLIP's global directions for the set's generator and CLIP.</summary>
+    private static Command Directions()
+    {
+        var models = ModelsOption();
+        var samples = new Option<int>("--samples") { Description = "sample codes per channel (StyleCLIP: 100)", DefaultValueFactory = _ => 16 };
+        var statistics = new Option<int>("--statistics") { Description = "codes for σ and μ (StyleCLIP: 100,000)", DefaultValueFactory = _ => 10_000 };
+        var seed = new Option<long>("--seed") { Description = "seed of the codes", DefaultValueFactory = _ => 5 };
+        var output = new Option<string>("--out") { Description = "output file", DefaultValueFactory = _ => "weights/shapes/directions.safetensors" };
+        var threads = new Option<int?>("--threads") { Description = "intra-op threads" };
+        var command = new Command("directions", "StyleCLIP global directions: channel relevance fs3 and the per-channel σ, μ of S") { models, samples, statistics, seed, output, threads };
+        command.SetAction((result, cancel) => Task.FromResult(CommandErrors.Guarded(result, () =>
+        {
+            if (result.GetValue(threads) is { } t)
+                StyleBridge.Torch.TorchRuntime.Initialize(t);
+            var set = StyleBridge.Engine.ModelSets.ModelSet.Open(result.GetValue(models));
+            using var g = set.LoadGenerator();
+            using var clip = set.LoadClip();
+            var log = result.InvocationConfiguration.Output;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            string path = result.GetValue(output)!;
+            StyleBridge.Engine.Editing.DirectionBuilder.Build(g, clip, new ClipImageTransform(clip.Config.ImageResolution), path,
+                result.GetValue(samples), result.GetValue(statistics), result.GetValue(seed),
+                progress: (done, total) => { if (done % 64 < 8 || done == total) log.WriteLine($"channel {done}/{total}  {clock.Elapsed:hh\\:mm\\:ss}"); },
+                cancellation: cancel);
+            string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+            var entry = StyleBridge.Engine.ModelSets.ModelManifest.Upsert(directory, Path.GetFileName(path),
+                "stylebridge " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)), result.GetValue(seed), Provenance.Revision(),
+                new Dictionary<string, double> { ["samples"] = result.GetValue(samples), ["statistics"] = result.GetValue(statistics), ["seconds"] = clock.Elapsed.TotalSeconds });
+            log.WriteLine($"directions: {path} in {clock.Elapsed.TotalSeconds:F0} s, recorded (sha256 {entry.Sha256[..12]}…)");
+        })));
         return command;
     }
 

@@ -19,6 +19,8 @@ public sealed class ModelSet
     public const string VocabFile = "bpe_simple_vocab_16e6.txt.gz";
     public const string PriorFile = "prior.safetensors";
     public const string CslaFile = "csla.safetensors";
+    public const string DirectionsFile = "directions.safetensors";
+    public const string DeltaEditFile = "deltaedit.safetensors";
 
     /// <summary>Names the default set's directory when no directory is given.</summary>
     public const string EnvironmentVariable = "STYLEBRIDGE_MODELS";

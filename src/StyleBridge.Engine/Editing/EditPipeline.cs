@@ -1,0 +1,319 @@
+using StyleBridge.Engine.ModelSets;
+using StyleBridge.Models.Clip;
+using StyleBridge.Models.Csla;
+using StyleBridge.Models.Editing;
+using StyleBridge.Models.StyleGan2;
+using Generator = StyleBridge.Models.StyleGan2.Generator;
+
+namespace StyleBridge.Engine.Editing;
+
+/// <summary>How an edit moves the latent.</summary>
+public enum EditMethod
+{
+    /// <summary>StyleCLIP global directions (fs3, σ, α, β).</summary>
+    Global,
+
+    /// <summary>The DeltaEdit mapper.</summary>
+    DeltaEdit,
+
+    /// <summary>The CSLA mappers: Δw/Δs around the source latent.</summary>
+    Csla,
+
+    /// <summary>StyleCLIP latent optimisation toward the target text.</summary>
+    Optimize,
+}
+
+/// <summary>An edit: source and target text, the method and its knobs.</summary>
+public sealed record EditRequest
+{
+    public const int MaxTextLength = 300;
+    public const int MaxOptimizationSteps = 500;
+
+    public required string Source { get; init; }
+    public required string Target { get; init; }
+    public EditMethod Method { get; init; } = EditMethod.Global;
+
+    /// <summary>α; null takes the method's default (<see cref="DefaultStrength"/>).</summary>
+    public double? Strength { get; init; }
+
+    /// <summary>β of global directions (channels with |fs3·Δt| below it stay).</summary>
+    public double Disentanglement { get; init; } = 0.15;
+
+    /// <summary>Steps of latent optimisation.</summary>
+    public int Steps { get; init; } = 40;
+
+    public static double DefaultStrength(EditMethod method) => method switch
+    {
+        EditMethod.Global => 4.0,
+        _ => 1.0,
+    };
+
+    public double EffectiveStrength => Strength ?? DefaultStrength(Method);
+
+    public void Validate()
+    {
+        foreach (var (name, text) in new[] { ("source", Source), ("target", Target) })
+        {
+            if (string.IsNullOrWhiteSpace(text))
+                throw new ArgumentException($"{name}: must not be empty");
+            if (text.Length > MaxTextLength)
+                throw new ArgumentException($"{name}: at most {MaxTextLength} characters, got {text.Length}");
+        }
+        if (!double.IsFinite(EffectiveStrength) || Math.Abs(EffectiveStrength) > 50)
+            throw new ArgumentException($"strength: must lie in [-50, 50], got {EffectiveStrength}");
+        if (!double.IsFinite(Disentanglement) || Disentanglement is < 0 or > 1)
+            throw new ArgumentException($"disentanglement: must lie in [0, 1], got {Disentanglement}");
+        if (Steps is < 1 or > MaxOptimizationSteps)
+            throw new ArgumentException($"steps: must lie in [1, {MaxOptimizationSteps}], got {Steps}");
+    }
+}
+
+/// <summary>A latent code: W+ [B, L, W] and the styles that draw it (one [B, C_k] per S layer).</summary>
+public sealed record LatentCode(Tensor WPlus, Tensor[] Styles) : IDisposable
+{
+    public void Dispose()
+    {
+        WPlus.Dispose();
+        foreach (var s in Styles)
+            s.Dispose();
+    }
+}
+
+/// <summary>Images with the latent code that drew them.</summary>
+public sealed record EditImages(Tensor Images, LatentCode Code, int ChannelsManipulated = -1) : IDisposable
+{
+    public void Dispose()
+    {
+        Images.Dispose();
+        Code.Dispose();
+    }
+}
+
+/// <summary>
+/// Inversion (CSLA's CLIP encoder, optionally refined by optimisation) and text-driven editing by global directions,
+/// DeltaEdit, CSLA or latent optimisation, on one model set. Every method edits a <see cref="LatentCode"/>; an image
+/// goes through <see cref="Invert"/> first.
+/// </summary>
+public sealed class EditPipeline : IDisposable
+{
+    private readonly bool ownsModels;
+
+    public EditPipeline(ClipModel clip, ClipTokenizer tokenizer, Generator generator, CslaModel? csla, GlobalDirections? directions,
+        DeltaMapper? deltaMapper, bool ownsModels = false)
+    {
+        Clip = clip;
+        Tokenizer = tokenizer;
+        Generator = generator;
+        Csla = csla;
+        Directions = directions;
+        DeltaMapper = deltaMapper;
+        ImageTransform = new ClipImageTransform(clip.Config.ImageResolution, ClipResizeMode.Area, ClipInputNormalization.MeanStd);
+        this.ownsModels = ownsModels;
+    }
+
+    public ClipModel Clip { get; }
+    public ClipTokenizer Tokenizer { get; }
+    public Generator Generator { get; }
+    public CslaModel? Csla { get; }
+    public GlobalDirections? Directions { get; }
+    public DeltaMapper? DeltaMapper { get; }
+
+    /// <summary>How images enter CLIP here (the Shapes CLIP's own preprocessing; StyleCLIP's pool path for the FFHQ set).</summary>
+    public ClipImageTransform ImageTransform { get; init; }
+
+    public static EditPipeline Open(ModelSet set)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        var clip = set.LoadClip();
+        var generator = set.LoadGenerator();
+        var csla = set.Has(ModelSet.CslaFile) ? CslaModel.FromFile(set.PathOf(ModelSet.CslaFile), generator) : null;
+        GlobalDirections? directions = null;
+        if (set.Has(ModelSet.DirectionsFile))
+        {
+            using var d = StyleBridge.Torch.Serialization.SafeTensors.Load(set.PathOf(ModelSet.DirectionsFile));
+            directions = new GlobalDirections(d["fs3"], d["sigma"], d.TryGetValue("mu", out var mu) ? mu : null);
+        }
+        var delta = set.Has(ModelSet.DeltaEditFile) ? DeltaMapper.FromFile(set.PathOf(ModelSet.DeltaEditFile), generator.StyleSpace.TotalDimWithoutToRgb) : null;
+        return new EditPipeline(clip, set.LoadTokenizer(), generator, csla, directions, delta, ownsModels: true);
+    }
+
+    /// <summary>Images [B, 3, H, W] in [−1, 1] at the generator's resolution (checked before any model runs).</summary>
+    private void CheckImages(Tensor images)
+    {
+        int size = Generator.Config.Size;
+        if (images.dim() != 4 || images.shape[1] != 3 || images.shape[2] != size || images.shape[3] != size)
+            throw new ArgumentException($"images must be [B, 3, {size}, {size}], got {TensorBytes.Format(images.shape)}");
+        if (images.shape[0] == 0)
+            throw new ArgumentException("the image batch is empty");
+        if (!images.dtype.IsFloatingPoint())
+            throw new ArgumentException($"images must be floating point, got {images.dtype}");
+    }
+
+    /// <summary>
+    /// CSLA inversion: Δf = normalize(E_I(x)) − c_img, w = w_avg + M_w(Δf), s = ASM(s_avg, H(Δw), Δw); then, with
+    /// <paramref name="refineSteps"/> &gt; 0, Adam on W+ from w (pixel MSE + CLIP image-similarity loss, StyleCLIP's lr
+    /// ramps), after which the styles are those of the refined W+. Checks cancellation between steps.
+    /// </summary>
+    public EditImages Invert(Tensor images, int refineSteps = 0, double refineLearningRate = 0.05, CancellationToken cancellation = default)
+    {
+        CheckImages(images);
+        if (Csla is null)
+            throw new ArgumentException("inversion needs the CSLA mappers (csla.safetensors) in the model set");
+        if (refineSteps is < 0 or > EditRequest.MaxOptimizationSteps)
+            throw new ArgumentException($"refine steps: must lie in [0, {EditRequest.MaxOptimizationSteps}], got {refineSteps}");
+        using var scope = NewDisposeScope();
+        Tensor features, wplus;
+        Tensor[] styles;
+        using (no_grad())
+        {
+            features = Clip.EncodeImage(ImageTransform.Apply(images));
+            var deltaF = Csla.PrepareEmbedding(features).sub(Csla.ImageCentre);
+            var wBase = Csla.WAvg.unsqueeze(0).expand(images.shape[0], -1);
+            var (w, s) = Csla.Apply(deltaF, wBase);
+            wplus = Generator.Broadcast(w);
+            styles = Csla.Config.Output == CslaOutput.W ? Generator.Styles(wplus) : s;
+        }
+
+        if (refineSteps > 0)
+        {
+            wplus = Refine(images, features, wplus, refineSteps, refineLearningRate, cancellation);
+            using (no_grad())
+                styles = Generator.Styles(wplus);
+        }
+
+        Tensor reconstruction;
+        using (no_grad())
+            reconstruction = Generator.SynthesizeFromStyles(styles, SynthesisOptions.Default);
+        return Detach(reconstruction, wplus, styles);
+    }
+
+    private Tensor Refine(Tensor images, Tensor targetFeatures, Tensor start, int steps, double lr, CancellationToken cancellation)
+    {
+        var latent = new TorchSharp.Modules.Parameter(start.detach().clone(), requires_grad: true);
+        var target = ClipModel.Normalize(targetFeatures).detach();
+        using var adam = optim.Adam([latent], lr);
+        for (int i = 0; i < steps; i++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            foreach (var group in adam.ParamGroups)
+                group.LearningRate = LatentOptimizer.LearningRate(i + 1, steps + 1, lr);
+            using var scope = NewDisposeScope();
+            var image = Generator.Synthesize(latent, SynthesisOptions.Default);
+            var pixel = F.mse_loss(image, images);
+            var cos = ClipModel.Normalize(Clip.EncodeImage(ImageTransform.Apply(image))).mul(target).sum(1).mean();
+            var loss = pixel.add(cos.neg().add(1).mul(0.5));
+            adam.zero_grad();
+            loss.backward();
+            adam.step();
+        }
+        var result = latent.detach().clone();
+        latent.Dispose();
+        return result;
+    }
+
+    /// <summary>The code of a W+ (its own styles).</summary>
+    public LatentCode CodeOf(Tensor wplus)
+    {
+        using var scope = NewDisposeScope();
+        using var mode = no_grad();
+        var styles = Generator.Styles(wplus);
+        return new LatentCode(wplus.clone().DetachFromDisposeScope(), [.. styles.Select(s => s.DetachFromDisposeScope())]);
+    }
+
+    /// <summary>Edits <paramref name="source"/> from the request's source text to its target text.</summary>
+    public EditImages Edit(LatentCode source, EditRequest request, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(request);
+        request.Validate();
+        double alpha = request.EffectiveStrength;
+        using var scope = NewDisposeScope();
+        var space = Generator.StyleSpace;
+        switch (request.Method)
+        {
+            case EditMethod.Global:
+            {
+                var directions = Directions ?? throw new ArgumentException("method global: the model set has no directions (directions.safetensors)");
+                Tensor dt;
+                using (no_grad())
+                {
+                    var t = PromptTemplates.Average(Clip, Tokenizer, [request.Target, request.Source]);
+                    var raw = t[0].sub(t[1]);
+                    dt = raw.div(raw.norm().clamp_min(1e-12));
+                }
+                using var direction = directions.Direction(dt, request.Disentanglement);
+                var conv = space.Concat(source.Styles, includeToRgb: false).add(direction.Delta(alpha).unsqueeze(0));
+                return Render(source.WPlus, WithConv(source.Styles, conv), direction.Channels);
+            }
+            case EditMethod.DeltaEdit:
+            {
+                var mapper = DeltaMapper ?? throw new ArgumentException("method deltaedit: the model set has no DeltaEdit mapper (deltaedit.safetensors)");
+                var fs3 = Directions?.Fs3 ?? throw new ArgumentException("method deltaedit: the relevance matrix fs3 (directions.safetensors) is needed for its channel mask");
+                using var mode = no_grad();
+                var t = PromptTemplates.Average(Clip, Tokenizer, [request.Target, request.Source]);
+                var image = Generator.SynthesizeFromStyles(source.Styles, SynthesisOptions.Default);
+                var features = Clip.EncodeImage(ImageTransform.Apply(image));
+                var conv = space.Concat(source.Styles, includeToRgb: false);
+                using var edit = DeltaEditing.Edit(mapper, fs3, conv, features, t[0].sub(t[1]), DeltaEditing.DefaultThreshold, alpha);
+                int kept = (int)edit.Mask.logical_not().sum().item<long>();
+                return Render(source.WPlus, WithConv(source.Styles, edit.EditedStyles), kept);
+            }
+            case EditMethod.Csla:
+            {
+                var csla = Csla ?? throw new ArgumentException("method csla: the model set has no CSLA mappers (csla.safetensors)");
+                using var mode = no_grad();
+                var t = Clip.EncodeText(ClipTokenIds.FromTexts(Tokenizer, [request.Target, request.Source]));
+                var prepared = csla.PrepareEmbedding(t);
+                var deltaF = prepared[0].sub(prepared[1]).unsqueeze(0).expand(source.WPlus.shape[0], -1);
+                var dw = csla.DeltaW(deltaF);
+                var wplus = source.WPlus.add(dw.mul(alpha).unsqueeze(1));
+                var styles = csla.Config.Output == CslaOutput.W ? Generator.Styles(wplus) : csla.Styles(source.Styles, dw, alpha);
+                return Render(wplus, styles);
+            }
+            default:
+            {
+                Tensor text;
+                using (no_grad())
+                    text = Clip.EncodeText(ClipTokenIds.FromTexts(Tokenizer, [request.Target]));
+                var wplus = LatentOptimizer.Run(Generator, Clip, text, source.WPlus, new LatentOptimizationOptions(request.Steps, 0.1 * alpha),
+                    ImageTransform, cancellation: cancellation);
+                using var mode = no_grad();
+                return Render(wplus, Generator.Styles(wplus));
+            }
+        }
+    }
+
+    private Tensor[] WithConv(Tensor[] styles, Tensor conv)
+    {
+        var space = Generator.StyleSpace;
+        var result = styles.ToArray();
+        var parts = space.Split(conv, includeToRgb: false);
+        for (int i = 0; i < space.ConvLayers.Count; i++)
+            result[space.ConvLayers[i].Index] = parts[i];
+        return result;
+    }
+
+    private EditImages Render(Tensor wplus, Tensor[] styles, int channels = -1)
+    {
+        Tensor images;
+        using (no_grad())
+            images = Generator.SynthesizeFromStyles(styles, SynthesisOptions.Default);
+        return Detach(images, wplus, styles, channels);
+    }
+
+    private static EditImages Detach(Tensor images, Tensor wplus, Tensor[] styles, int channels = -1) =>
+        new(images.detach().clone().DetachFromDisposeScope(),
+            new LatentCode(wplus.detach().clone().DetachFromDisposeScope(), [.. styles.Select(s => s.detach().clone().DetachFromDisposeScope())]),
+            channels);
+
+    public void Dispose()
+    {
+        if (!ownsModels)
+            return;
+        Clip.Dispose();
+        Generator.Dispose();
+        Csla?.Dispose();
+        Directions?.Dispose();
+        DeltaMapper?.Dispose();
+    }
+}

@@ -1,0 +1,153 @@
+using StyleBridge.Engine.Editing;
+using StyleBridge.Engine.Tests.Generation;
+using StyleBridge.Engine.Training;
+using StyleBridge.Models.Clip;
+using StyleBridge.Models.Editing;
+using StyleBridge.Models.StyleGan2;
+using static TorchSharp.torch;
+using Generator = StyleBridge.Models.StyleGan2.Generator;
+
+namespace StyleBridge.Engine.Tests.Editing;
+
+/// <summary>Inversion and the four edit methods on tiny random models: shapes, identities, refusals, determinism.</summary>
+public sealed class EditPipelineTests : IDisposable
+{
+    private readonly TinyModels models = new();
+    private readonly GlobalDirections directions;
+    private readonly EditPipeline pipeline;
+
+    public EditPipelineTests()
+    {
+        int conv = models.Generator.StyleSpace.TotalDimWithoutToRgb;
+        using (var rng = new TorchSharp.torch.Generator(3))
+        {
+            var fs3 = randn(conv, 16, generator: rng);
+            directions = new GlobalDirections(fs3.div(fs3.norm(1, true)), rand(conv, generator: rng).add(0.5));
+        }
+        pipeline = new EditPipeline(models.Clip, TinyModels.Tokenizer.Value, models.Generator, models.Csla, directions, null);
+    }
+
+    public void Dispose()
+    {
+        pipeline.Dispose();
+        directions.Dispose();
+        models.Dispose();
+    }
+
+    private Tensor Images(int n, ulong seed = 1)
+    {
+        using var rng = new TorchSharp.torch.Generator(seed);
+        return rand(n, 3, 16, 16, generator: rng).mul(2).sub(1);
+    }
+
+    [Fact]
+    public void Inversion_gives_a_reconstruction_and_its_code()
+    {
+        using var scope = NewDisposeScope();
+        using var result = pipeline.Invert(Images(3));
+        Assert.Equal(new long[] { 3, 3, 16, 16 }, result.Images.shape);
+        Assert.Equal(new long[] { 3, models.Generator.NLatent, 16 }, result.Code.WPlus.shape);
+        Assert.Equal(models.Generator.StyleSpace.Count, result.Code.Styles.Length);
+        using var again = pipeline.Invert(Images(3));
+        Assert.True(again.Images.sub(result.Images).abs().max().item<float>() == 0, "inversion is deterministic");
+    }
+
+    [Fact]
+    public void Refinement_lowers_the_pixel_error()
+    {
+        using var scope = NewDisposeScope();
+        var target = Images(2, 9);
+        using var plain = pipeline.Invert(target);
+        using var refined = pipeline.Invert(target, refineSteps: 15, refineLearningRate: 0.05);
+        double before = nn.functional.mse_loss(plain.Images, target).item<float>();
+        double after = nn.functional.mse_loss(refined.Images, target).item<float>();
+        Assert.True(after < before, $"pixel MSE {before:F4} → {after:F4}");
+    }
+
+    [Fact]
+    public void Zero_strength_and_no_surviving_channel_leave_the_image_as_it_was()
+    {
+        using var scope = NewDisposeScope();
+        using var source = pipeline.Invert(Images(2));
+        using var csla = pipeline.Edit(source.Code, new EditRequest { Source = "a red shape", Target = "a blue shape", Method = EditMethod.Csla, Strength = 0 });
+        Assert.True(csla.Images.sub(source.Images).abs().max().item<float>() < 1e-5);
+        using var global = pipeline.Edit(source.Code, new EditRequest { Source = "a red shape", Target = "a blue shape", Method = EditMethod.Global, Disentanglement = 1.0 });
+        Assert.Equal(0, global.ChannelsManipulated);
+        Assert.True(global.Images.sub(source.Images).abs().max().item<float>() < 1e-5);
+        using var moved = pipeline.Edit(source.Code, new EditRequest { Source = "a red shape", Target = "a blue shape", Method = EditMethod.Global, Disentanglement = 0.05, Strength = 5 });
+        Assert.True(moved.ChannelsManipulated > 0);
+        Assert.True(moved.Images.sub(source.Images).abs().max().item<float>() > 1e-3);
+    }
+
+    [Fact]
+    public void Optimisation_moves_the_latent_and_can_be_cancelled()
+    {
+        using var scope = NewDisposeScope();
+        using var source = pipeline.Invert(Images(1));
+        using var edited = pipeline.Edit(source.Code, new EditRequest { Source = "a shape", Target = "a large yellow circle", Method = EditMethod.Optimize, Steps = 3 });
+        Assert.True(edited.Code.WPlus.sub(source.Code.WPlus).abs().max().item<float>() > 0);
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => pipeline.Edit(source.Code,
+            new EditRequest { Source = "a shape", Target = "a circle", Method = EditMethod.Optimize, Steps = 3 }, cancelled.Token));
+    }
+
+    [Theory]
+    [InlineData(2, 3, 16, 15)]
+    [InlineData(2, 1, 16, 16)]
+    [InlineData(0, 3, 16, 16)]
+    public void Images_of_the_wrong_shape_are_refused_before_any_model_runs(int n, int c, int h, int w)
+    {
+        Assert.Throws<ArgumentException>(() => pipeline.Invert(zeros(n, c, h, w)));
+    }
+
+    [Fact]
+    public void Bad_edit_requests_are_refused()
+    {
+        using var source = pipeline.Invert(Images(1));
+        Assert.Throws<ArgumentException>(() => pipeline.Edit(source.Code, new EditRequest { Source = "", Target = "a blue shape" }));
+        Assert.Throws<ArgumentException>(() => pipeline.Edit(source.Code, new EditRequest { Source = "a", Target = "b", Strength = double.NaN }));
+        Assert.Throws<ArgumentException>(() => pipeline.Edit(source.Code, new EditRequest { Source = "a", Target = "b", Method = EditMethod.DeltaEdit }));
+    }
+
+    [Fact]
+    public void Directions_have_unit_rows_per_conv_channel()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"directions-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            DirectionBuilder.Build(models.Generator, models.Clip, new ClipImageTransform(16), path, samples: 2, statisticsSamples: 64, channelsPerBatch: 16);
+            using var file = StyleBridge.Torch.Serialization.SafeTensors.Load(path);
+            Assert.Equal(new long[] { models.Generator.StyleSpace.TotalDimWithoutToRgb, 16 }, file["fs3"].shape);
+            Assert.True(file["fs3"].norm(1).sub(1).abs().max().item<float>() < 1e-4);
+            Assert.True(file["sigma"].min().item<float>() >= 0);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void DeltaEdit_trains_on_a_generator_with_equal_coarse_widths()
+    {
+        manual_seed(4);
+        using var g = new Generator(new StyleGan2Config(16, 16, 2, new Dictionary<int, int> { [4] = 16, [8] = 16, [16] = 16 }) { MaxCpuBatch = null });
+        g.Freeze();
+        using var rng = new TorchSharp.torch.Generator(5);
+        Tensor w, f;
+        using (no_grad())
+        {
+            w = g.Map(randn(256, 16, generator: rng)).DetachFromDisposeScope();
+            f = w.matmul(randn(16, 16, generator: rng)).DetachFromDisposeScope();
+        }
+        var config = DeltaEditTrainer.ConfigFor(g.StyleSpace, 16);
+        Assert.Equal(g.StyleSpace.TotalDimWithoutToRgb, config.SDim);
+        using var trainer = new DeltaEditTrainer(new DeltaEditTrainerOptions(Steps: 60, Batch: 32, Seed: 2), g, w, f);
+        double first = Enumerable.Range(0, 5).Average(_ => trainer.Step());
+        for (int i = 0; i < 40; i++)
+            trainer.Step();
+        double later = Enumerable.Range(0, 5).Average(_ => trainer.Step());
+        Assert.True(later < first, $"DeltaEdit loss {first:F3} → {later:F3}");
+    }
+}
