@@ -99,4 +99,35 @@ public sealed class ChildProcessBadInputTests
         string config = GoldenData.Path("clip", ClipName + "_config.json");
         AssertCleanFailure(RunChild("clip", "encode", "--weights", weights, "--config", config, "--inputs", inputs, "--out", temp.File("o.safetensors")), "images");
     }
+
+    [Theory]
+    [InlineData("", "1", "prompt")]
+    [InlineData("a blue square", "17", "num_candidates")]
+    public void GenerateRefusesBadRequestsBeforeLoadingModels(string prompt, string candidates, string mentions)
+    {
+        using var temp = new TempDirectory();
+        AssertCleanFailure(RunChild("generate", "--prompt", prompt, "--num-candidates", candidates, "--out", temp.File("out")), mentions);
+        Assert.False(Directory.Exists(temp.File("out")));
+    }
+
+    [Fact]
+    public void InvertRefusesAFileThatIsNotAnImage()
+    {
+        using var temp = new TempDirectory();
+        string fake = temp.File("fake.png");
+        File.WriteAllText(fake, "not an image at all");
+        AssertCleanFailure(RunChild("invert", "--image", fake, "--out", temp.File("out")), "image");
+    }
+
+    [Fact]
+    public void EditRefusesALatentOfTheWrongShapeAndAmbiguousInputs()
+    {
+        using var temp = new TempDirectory();
+        string latent = temp.File("latent.safetensors");
+        using (var w = randn(1, 3, 5))
+            SafeTensors.Save(latent, [new("w_plus", w)]);
+        AssertCleanFailure(RunChild("edit", "--latent", latent, "--source", "a red shape", "--target", "a blue shape", "--method", "csla", "--out", temp.File("o.png")), "w_plus");
+        AssertCleanFailure(RunChild("edit", "--latent", latent, "--image", latent, "--source", "a", "--target", "b", "--out", temp.File("o.png")), "exactly one");
+        Assert.False(File.Exists(temp.File("o.png")));
+    }
 }

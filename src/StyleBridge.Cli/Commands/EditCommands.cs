@@ -19,7 +19,15 @@ internal static class EditCommands
     private static Tensor LoadImage(string path, int size)
     {
         var bytes = File.ReadAllBytes(path);
-        var image = ImageDecoder.Decode(bytes, ImageLimits.Default);
+        RgbImage image;
+        try
+        {
+            image = ImageDecoder.Decode(bytes, ImageLimits.Default);
+        }
+        catch (ImageDecodeException e)
+        {
+            throw new ArgumentException($"{path}: not an image this service reads ({e.Message})", e);
+        }
         if (image.Width != size || image.Height != size)
             image = PillowBicubic.Resize(image, size, size);
         return ImageTensors.ToTensor([image]);
