@@ -43,8 +43,10 @@ bench: build
 quality: build
 	$(DOTNET) run -c Release --no-build --project src/StyleBridge.Cli -- eval $(QUALITY_ARGS)
 
-run:
-	@echo "The HTTP service arrives with its own issue; until then use the CLI: dotnet run --project src/StyleBridge.Cli -- --help"
+# the service on its embedded default (CPU, in-memory cache, the Shapes models): http://localhost:$(PORT)/ (playground), /swagger
+PORT ?= 8080
+run: build
+	cd src/StyleBridge.Api && ASPNETCORE_ENVIRONMENT=Development $(DOTNET) bin/Release/net10.0/StyleBridge.Api.dll --urls http://0.0.0.0:$(PORT)
 
 clean:
 	rm -rf artifacts

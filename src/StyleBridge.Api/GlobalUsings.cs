@@ -1,0 +1,3 @@
+global using StyleBridge.Torch;
+global using TorchSharp;
+global using static TorchSharp.torch;

@@ -1,0 +1,110 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using StyleBridge.Engine.Serving;
+
+namespace StyleBridge.Api.Services;
+
+/// <summary>A job's state (Replicate/cog shape, api.md §4.3).</summary>
+public enum JobStatus { Queued, Running, Succeeded, Failed, Canceled, Expired }
+
+/// <summary>One request's job: its status, events for SSE, and its response when done.</summary>
+public sealed class Job
+{
+    private readonly List<Channel<string>> listeners = [];
+    private readonly TaskCompletionSource finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Job(string id, string endpoint, WorkItem item, CancellationTokenSource cancel)
+    {
+        Id = id;
+        Endpoint = endpoint;
+        Item = item;
+        Cancel = cancel;
+        item.StateChanged += state =>
+        {
+            if (state == "started")
+            {
+                Status = JobStatus.Running;
+                StartedAt = DateTimeOffset.UtcNow;
+                Publish("started");
+            }
+        };
+    }
+
+    public string Id { get; }
+    public string Endpoint { get; }
+    public WorkItem Item { get; }
+    public CancellationTokenSource Cancel { get; }
+    public JobStatus Status { get; private set; } = JobStatus.Queued;
+    public DateTimeOffset CreatedAt { get; } = DateTimeOffset.UtcNow;
+    public DateTimeOffset? StartedAt { get; private set; }
+    public DateTimeOffset? CompletedAt { get; private set; }
+
+    /// <summary>The response body (JSON) when succeeded, or the problem when failed.</summary>
+    public byte[]? Response { get; private set; }
+    public Microsoft.AspNetCore.Mvc.ProblemDetails? Problem { get; private set; }
+
+    /// <summary>Completes once <see cref="Response"/> or <see cref="Problem"/> is set.</summary>
+    public Task Finished => finished.Task;
+
+    public void Complete(JobStatus status, byte[]? response, Microsoft.AspNetCore.Mvc.ProblemDetails? problem = null)
+    {
+        Status = status;
+        Response = response;
+        Problem = problem;
+        CompletedAt = DateTimeOffset.UtcNow;
+        finished.TrySetResult();
+        Publish("completed");
+        lock (listeners)
+        {
+            foreach (var l in listeners)
+                l.Writer.TryComplete();
+            listeners.Clear();
+        }
+    }
+
+    private void Publish(string name)
+    {
+        lock (listeners)
+            foreach (var l in listeners)
+                l.Writer.TryWrite(name);
+    }
+
+    /// <summary>A reader of this job's events (queued, started, completed); completes after "completed".</summary>
+    public ChannelReader<string> Subscribe()
+    {
+        var channel = Channel.CreateUnbounded<string>();
+        lock (listeners)
+        {
+            if (CompletedAt is not null)
+            {
+                channel.Writer.TryWrite("completed");
+                channel.Writer.TryComplete();
+            }
+            else
+            {
+                channel.Writer.TryWrite(Status == JobStatus.Running ? "started" : "queued");
+                listeners.Add(channel);
+            }
+        }
+        return channel.Reader;
+    }
+}
+
+/// <summary>Jobs by id, kept for an hour after they finish.</summary>
+public sealed class JobStore
+{
+    private readonly ConcurrentDictionary<string, Job> jobs = new(StringComparer.Ordinal);
+
+    public static readonly TimeSpan ResultTtl = TimeSpan.FromHours(1);
+
+    public Job Add(Job job)
+    {
+        jobs[job.Id] = job;
+        foreach (var (id, old) in jobs)
+            if (old.CompletedAt is { } done && DateTimeOffset.UtcNow - done > ResultTtl)
+                jobs.TryRemove(id, out _);
+        return job;
+    }
+
+    public Job? Find(string id) => jobs.TryGetValue(id, out var job) ? job : null;
+}
