@@ -1,0 +1,49 @@
+using System.Net;
+
+namespace StyleBridge.Api.Tests;
+
+/// <summary>Queue capacity, API keys and rate limits, each on a service configured for it.</summary>
+public sealed class PolicyTests
+{
+    [Fact]
+    public async Task A_full_queue_answers_503_with_retry_after()
+    {
+        await using var factory = new ServiceFactory(new Dictionary<string, string?> { ["Serving:Endpoints:generate:QueueCapacity"] = "8" });
+        var client = await factory.ReadyClientAsync();
+        var response = await client.PostJson("/generate", new { prompt = "a shape", num_images = 1, num_candidates = 16 });
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.True(response.Headers.RetryAfter is not null);
+        Assert.Equal("queue_full", (await response.Json()).GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task Configured_keys_are_required_and_checked_by_hash()
+    {
+        string hash = StyleBridge.Api.Services.ApiKeyMiddleware.Hash("secret-key");
+        await using var factory = new ServiceFactory(new Dictionary<string, string?> { ["StyleBridge:ApiKeys:0"] = hash });
+        var client = await factory.ReadyClientAsync();
+        var anonymous = await client.PostJson("/generate", new { prompt = "a shape", num_candidates = 1 });
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal("Bearer", anonymous.Headers.WwwAuthenticate.Single().Scheme);
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "wrong");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostJson("/generate", new { prompt = "a shape", num_candidates = 1 })).StatusCode);
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "secret-key");
+        Assert.Equal(HttpStatusCode.OK, (await client.PostJson("/generate", new { prompt = "a shape", num_candidates = 1 })).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_rate_limit_answers_429_with_rate_limit_headers()
+    {
+        await using var factory = new ServiceFactory(new Dictionary<string, string?>
+        {
+            ["StyleBridge:RateLimit:PermitsPerMinute"] = "1",
+            ["StyleBridge:RateLimit:Burst"] = "1",
+        });
+        var client = await factory.ReadyClientAsync();
+        Assert.Equal(HttpStatusCode.OK, (await client.PostJson("/generate", new { prompt = "a shape", num_candidates = 1 })).StatusCode);
+        var limited = await client.PostJson("/generate", new { prompt = "a shape", num_candidates = 1 });
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.True(limited.Headers.RetryAfter is not null);
+        Assert.True(limited.Headers.Contains("RateLimit-Limit"));
+    }
+}
