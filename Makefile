@@ -11,7 +11,7 @@ DOTNET_FLAGS := -nologo -v q
 # TorchSharp backend: cpu (default) or cuda (TorchSharp-cuda-linux, for the GPU image)
 TORCH_BACKEND ?= cpu
 
-.PHONY: deps build test test-golden test-python bench quality run clean
+.PHONY: deps build test test-golden test-python bench quality run weights clean
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -47,6 +47,10 @@ quality: build
 PORT ?= 8080
 run: build
 	cd src/StyleBridge.Api && ASPNETCORE_ENVIRONMENT=Development $(DOTNET) bin/Release/net10.0/StyleBridge.Api.dll --urls http://0.0.0.0:$(PORT)
+
+# the official FFHQ files (weights/manifest.json) into weights/ffhq/, checked and converted; needs network
+weights: build
+	/usr/bin/python3 tools/fetch-weights.py
 
 clean:
 	rm -rf artifacts

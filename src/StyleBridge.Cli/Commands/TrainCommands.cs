@@ -229,7 +229,8 @@ internal static class TrainCommands
         var seed = new Option<long>("--seed") { Description = "seed of the codes", DefaultValueFactory = _ => 5 };
         var output = new Option<string>("--out") { Description = "output file", DefaultValueFactory = _ => "weights/shapes/directions.safetensors" };
         var threads = new Option<int?>("--threads") { Description = "intra-op threads" };
-        var command = new Command("directions", "StyleCLIP global directions: channel relevance fs3 and the per-channel σ, μ of S") { models, samples, statistics, seed, output, threads };
+        var fs3 = new Option<string?>("--fs3") { Description = "a released fs3.npy (StyleCLIP's FFHQ file): reuse it, compute only σ and μ" };
+        var command = new Command("directions", "StyleCLIP global directions: channel relevance fs3 and the per-channel σ, μ of S") { models, samples, statistics, seed, output, threads, fs3 };
         command.SetAction((result, cancel) => Task.FromResult(CommandErrors.Guarded(result, () =>
         {
             if (result.GetValue(threads) is { } t)
@@ -243,7 +244,8 @@ internal static class TrainCommands
             StyleBridge.Engine.Editing.DirectionBuilder.Build(g, clip, new ClipImageTransform(clip.Config.ImageResolution), path,
                 result.GetValue(samples), result.GetValue(statistics), result.GetValue(seed),
                 progress: (done, total) => { if (done % 64 < 8 || done == total) log.WriteLine($"channel {done}/{total}  {clock.Elapsed:hh\\:mm\\:ss}"); },
-                cancellation: cancel);
+                cancellation: cancel,
+                releasedFs3: result.GetValue(fs3) is { } fs3Path ? StyleBridge.Models.Editing.GlobalDirections.LoadFs3(fs3Path, g) : null);
             string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
             var entry = StyleBridge.Engine.ModelSets.ModelManifest.Upsert(directory, Path.GetFileName(path),
                 "stylebridge " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)), result.GetValue(seed), Provenance.Revision(),

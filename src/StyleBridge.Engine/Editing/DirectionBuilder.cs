@@ -15,7 +15,8 @@ namespace StyleBridge.Engine.Editing;
 public static class DirectionBuilder
 {
     public static void Build(Generator generator, ClipModel clip, ClipImageTransform transform, string path, int samples = 16,
-        int statisticsSamples = 10_000, long seed = 5, int channelsPerBatch = 8, Action<int, int>? progress = null, CancellationToken cancellation = default)
+        int statisticsSamples = 10_000, long seed = 5, int channelsPerBatch = 8, Action<int, int>? progress = null, CancellationToken cancellation = default,
+        Tensor? releasedFs3 = null)
     {
         using var scope = NewDisposeScope();
         using var mode = inference_mode();
@@ -23,6 +24,15 @@ public static class DirectionBuilder
         var z = randn(statisticsSamples, generator.Config.ZDim, generator: rng);
         var mean = generator.MeanLatent(4096, rng);
         var (sigma, mu) = GlobalDirections.Statistics(generator, z, mean);
+
+        if (releasedFs3 is not null)
+        {
+            // a released fs3 (StyleCLIP's fs3.npy): only σ and μ are this generator's
+            if (releasedFs3.dim() != 2 || releasedFs3.shape[0] != sigma.shape[0])
+                throw new ArgumentException($"fs3 must be [{sigma.shape[0]}, D] for this generator, got {TensorBytes.Format(releasedFs3.shape)}");
+            Save(path, releasedFs3.to(ScalarType.Float32), sigma, mu, $"released fs3; σ, μ over {statisticsSamples} z (ψ 0.7, population)", seed);
+            return;
+        }
 
         // the sample set: the first codes, truncated as in the statistics
         var avg = mean.reshape(1, -1);
@@ -57,12 +67,15 @@ public static class DirectionBuilder
             progress?.Invoke(start + m, channels);
         }
 
-        var fs3 = stack(rows);
+        Save(path, stack(rows), sigma, mu,
+            $"StyleCLIP SingleChannel: {samples} samples, ±5σ, CLIP {transform.Resize}/{transform.Normalization}; σ, μ over {statisticsSamples} z (ψ 0.7, population)", seed);
+    }
+
+    private static void Save(string path, Tensor fs3, Tensor sigma, Tensor mu, string recipe, long seed) =>
         SafeTensors.Save(path, [new("fs3", fs3.contiguous()), new("sigma", sigma.contiguous()), new("mu", mu.contiguous())],
             new Dictionary<string, string>
             {
-                ["recipe"] = $"StyleCLIP SingleChannel: {samples} samples, ±5σ, CLIP {transform.Resize}/{transform.Normalization}; σ, μ over {statisticsSamples} z (ψ 0.7, population)",
+                ["recipe"] = recipe,
                 ["seed"] = seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
             });
-    }
 }
