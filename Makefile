@@ -5,7 +5,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
-APT_PACKAGES := g++ make patchelf python3 python3-torch python3-numpy libopenblas0-pthread redis-server libfontconfig1
+APT_PACKAGES := g++ make patchelf python3 python3-torch python3-numpy libopenblas0-pthread redis-server libfontconfig1 chromium
 DOTNET := dotnet
 DOTNET_FLAGS := -nologo -v q
 # TorchSharp backend: cpu (default) or cuda (TorchSharp-cuda-linux, for the GPU image)
