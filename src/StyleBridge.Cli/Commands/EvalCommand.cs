@@ -130,7 +130,8 @@ internal static class EvalCommand
         foreach (var method in methods)
         {
             var points = new List<(double, double, double)>();
-            foreach (double m in multipliers)
+            // latent optimisation is the slow one (40 Adam steps through G and CLIP per edit): three strengths
+            foreach (double m in method == StyleBridge.Engine.Editing.EditMethod.Optimize ? [0.5, 1, 2] : multipliers)
             {
                 double strength = StyleBridge.Engine.Editing.EditRequest.DefaultStrength(method) * m;
                 var r = EditEvaluation.Colour(pipeline, oracle, method, strength, PerPair, 0xC010_0001);
