@@ -43,10 +43,17 @@ bench: build
 quality: build
 	$(DOTNET) run -c Release --no-build --project src/StyleBridge.Cli -- eval $(QUALITY_ARGS)
 
-# the service on its embedded default (CPU, in-memory cache, the Shapes models): http://localhost:$(PORT)/ (playground), /swagger
-PORT ?= 8080
+# the service on its embedded default (CPU, in-memory cache, the Shapes models) where ASPNETCORE_URLS says
+# (default http://127.0.0.1:8080); REDIS=1 also starts a local redis-server on 127.0.0.1:6399 and caches there
+ASPNETCORE_URLS ?= http://127.0.0.1:8080
+REDIS ?=
 run: build
-	cd src/StyleBridge.Api && ASPNETCORE_ENVIRONMENT=Development $(DOTNET) bin/Release/net10.0/StyleBridge.Api.dll --urls http://0.0.0.0:$(PORT)
+	@echo "StyleBridge: playground $(ASPNETCORE_URLS)/   Swagger $(ASPNETCORE_URLS)/swagger   metrics $(ASPNETCORE_URLS)/metrics"
+	@if [ -n "$(REDIS)" ]; then \
+	  redis-server --port 6399 --bind 127.0.0.1 --save "" --appendonly no --daemonize yes >/dev/null && echo "redis-server on 127.0.0.1:6399"; \
+	fi
+	cd src/StyleBridge.Api && ASPNETCORE_ENVIRONMENT=Development ASPNETCORE_URLS=$(ASPNETCORE_URLS) \
+	  $(if $(REDIS),Cache__Redis=127.0.0.1:6399) $(DOTNET) bin/Release/net10.0/StyleBridge.Api.dll
 
 # the official FFHQ files (weights/manifest.json) into weights/ffhq/, checked and converted; needs network
 weights: build

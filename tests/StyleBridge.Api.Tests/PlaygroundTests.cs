@@ -49,6 +49,12 @@ public sealed class PlaygroundTests
             await page.ClickAsync("#invert");
             await Assertions.Expect(page.Locator("#edit-results figcaption")).ToContainTextAsync("PSNR", new() { Timeout = 60_000 });
 
+            // a screenshot of the page with its results, kept as a test artifact
+            string shots = Path.Combine(ServiceFactory.RepositoryRoot(), "artifacts", "test-screenshots");
+            Directory.CreateDirectory(shots);
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "playground.png"), FullPage = true });
+            Assert.True(new FileInfo(Path.Combine(shots, "playground.png")).Length > 1000);
+
             await page.FillAsync("#prompt", "");
             await page.ClickAsync("#generate");
             await Assertions.Expect(page.Locator("#generate-error")).ToContainTextAsync("422", new() { Timeout = 30_000 });

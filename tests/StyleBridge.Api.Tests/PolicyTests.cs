@@ -46,4 +46,21 @@ public sealed class PolicyTests
         Assert.True(limited.Headers.RetryAfter is not null);
         Assert.True(limited.Headers.Contains("RateLimit-Limit"));
     }
+
+    [Fact]
+    public async Task A_key_over_its_queue_quota_gets_429_while_others_are_served()
+    {
+        await using var factory = new ServiceFactory(new Dictionary<string, string?> { ["Serving:MaxQueuedPerApiKey"] = "4" });
+        var client = await factory.ReadyClientAsync();
+        // the worker is busy with the first; the second waits in the queue (other steps: not batched with the first);
+        // the third would take the key over its 4 queued items
+        var first = await client.PostJson("/generate", new { prompt = "a shape", num_images = 8, num_candidates = 16 }, prefer: "respond-async");
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        var second = await client.PostJson("/generate", new { prompt = "a shape", num_images = 1, num_candidates = 2, num_inference_steps = 5 }, prefer: "respond-async");
+        Assert.Equal(HttpStatusCode.Accepted, second.StatusCode);
+        var third = await client.PostJson("/generate", new { prompt = "a shape", num_images = 1, num_candidates = 4, num_inference_steps = 5 });
+        Assert.Equal(HttpStatusCode.TooManyRequests, third.StatusCode);
+        Assert.Equal("quota_exceeded", (await third.Json()).GetProperty("code").GetString());
+        Assert.True(third.Headers.RetryAfter is not null);
+    }
 }

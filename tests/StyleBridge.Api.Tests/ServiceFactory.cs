@@ -33,6 +33,7 @@ public sealed class ServiceFactory(IReadOnlyDictionary<string, string?>? setting
                 ["StyleBridge:Threads"] = "1",
                 ["StyleBridge:RateLimit:PermitsPerMinute"] = "100000",
                 ["StyleBridge:RateLimit:Burst"] = "100000",
+                ["Serving:MaxQueuedPerApiKey"] = "100000",
                 ["Serving:PreferredBatchSizes:0"] = "1",
                 ["Serving:PreferredBatchSizes:1"] = "1",
             };

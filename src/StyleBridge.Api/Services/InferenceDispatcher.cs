@@ -8,6 +8,12 @@ using StyleBridge.Engine.Serving;
 
 namespace StyleBridge.Api.Services;
 
+/// <summary>A job ended without a response; its problem is what the client gets.</summary>
+public sealed class JobFailedException(Microsoft.AspNetCore.Mvc.ProblemDetails problem) : Exception(problem.Detail)
+{
+    public Microsoft.AspNetCore.Mvc.ProblemDetails Problem { get; } = problem;
+}
+
 /// <summary>How a request wants its answer (RFC 7240 <c>Prefer</c>: <c>respond-async</c>, <c>wait=N</c>).</summary>
 public sealed record Preference(bool RespondAsync, TimeSpan Wait)
 {
@@ -86,10 +92,7 @@ public sealed class InferenceDispatcher(InferenceQueue queue, JobStore jobs, IRe
             {
                 var job = Start(http, endpoint, payload, items, compatibilityKey, cacheKey, timeout, sync: true, respond);
                 await job.Finished;
-                if (job.Response is { } response)
-                    return response;
-                await job.Item.Completion; // rethrows the item's failure
-                throw new OperationCanceledException();
+                return job.Response ?? throw new JobFailedException(job.Problem!);
             });
             return Answer(http, endpoint, bytes, leader ? "MISS" : "HIT", clock);
         }
@@ -119,7 +122,7 @@ public sealed class InferenceDispatcher(InferenceQueue queue, JobStore jobs, IRe
             {
                 if (job.Response is { } response)
                     return Answer(http, endpoint, response, mode == "bypass" ? "BYPASS" : "MISS", clock);
-                return Failure(http, endpoint, job.Item.Completion.Exception?.GetBaseException() ?? new OperationCanceledException());
+                return Failure(http, endpoint, new JobFailedException(job.Problem!));
             }
         }
         http.Response.Headers.Location = $"/jobs/{job.Id}";
@@ -161,7 +164,10 @@ public sealed class InferenceDispatcher(InferenceQueue queue, JobStore jobs, IRe
                         OperationCanceledException => JobStatus.Canceled,
                         _ => JobStatus.Failed,
                     };
-                    job.Complete(status, null, status == JobStatus.Expired ? Problems.For(new DeadlineExceededException("queued")) : Problems.For(error));
+                    string stage = job.StartedAt is null ? "queued" : "running";
+                    if (status == JobStatus.Expired)
+                        telemetry.DeadlineExceeded.Add(1, new("endpoint", endpoint), new("stage", stage));
+                    job.Complete(status, null, status == JobStatus.Expired ? Problems.For(new DeadlineExceededException(stage)) : Problems.For(error));
                 }
             }
             finally
@@ -187,7 +193,7 @@ public sealed class InferenceDispatcher(InferenceQueue queue, JobStore jobs, IRe
     {
         if (error is AggregateException a)
             error = a.GetBaseException();
-        var problem = Problems.For(error);
+        var problem = error is JobFailedException failed ? failed.Problem : Problems.For(error);
         if (error is QueueRejectedException q)
         {
             http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(q.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -198,8 +204,6 @@ public sealed class InferenceDispatcher(InferenceQueue queue, JobStore jobs, IRe
                 _ => "queue_full",
             }));
         }
-        if (error is DeadlineExceededException d)
-            telemetry.DeadlineExceeded.Add(1, new("endpoint", endpoint), new("stage", d.Stage));
         telemetry.Requests.Add(1, new("endpoint", endpoint), new("status_code", problem.Status ?? 500), new("cache", "bypass"));
         return TypedResults.Problem(problem);
     }

@@ -44,7 +44,8 @@ public sealed class InferenceQueue
         if (item.ApiKey is { } key)
         {
             int held = perKey.AddOrUpdate(key, item.Items, (_, v) => v + item.Items);
-            if (held > options.MaxQueuedPerApiKey)
+            // a key with nothing queued may always queue one request, however many items it has
+            if (held > options.MaxQueuedPerApiKey && held - item.Items > 0)
             {
                 perKey.AddOrUpdate(key, 0, (_, v) => v - item.Items);
                 throw new QueueRejectedException(RejectionReason.Quota, $"this API key already has {held - item.Items} items queued (quota {options.MaxQueuedPerApiKey})", TimeSpan.FromSeconds(1));
