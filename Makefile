@@ -11,7 +11,7 @@ DOTNET_FLAGS := -nologo -v q
 # TorchSharp backend: cpu (default) or cuda (TorchSharp-cuda-linux, for the GPU image)
 TORCH_BACKEND ?= cpu
 
-.PHONY: deps build test test-golden test-python bench quality run weights clean
+.PHONY: deps build test test-golden test-python bench quality run load weights clean
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -54,6 +54,13 @@ run: build
 	fi
 	cd src/StyleBridge.Api && ASPNETCORE_ENVIRONMENT=Development ASPNETCORE_URLS=$(ASPNETCORE_URLS) \
 	  $(if $(REDIS),Cache__Redis=127.0.0.1:6399) $(DOTNET) bin/Release/net10.0/StyleBridge.Api.dll
+
+# a bounded load generator against the service on loopback (127.0.0.1:8099): docs/performance.md
+load: build
+	@cd src/StyleBridge.Api && ASPNETCORE_URLS=http://127.0.0.1:8099 $(DOTNET) bin/Release/net10.0/StyleBridge.Api.dll >/tmp/stylebridge-load.log 2>&1 & \
+	pid=$$!; trap "kill $$pid" EXIT; \
+	for i in $$(seq 1 120); do curl -fs http://127.0.0.1:8099/health/ready >/dev/null && break; sleep 1; done; \
+	STYLEBRIDGE_PID=$$pid /usr/bin/python3 tools/load.py
 
 # the official FFHQ files (weights/manifest.json) into weights/ffhq/, checked and converted; needs network
 weights: build

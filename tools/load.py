@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""make load: a bounded load generator against the service on loopback (started by the Makefile target).
+
+For /generate (1 image, 16 candidates, random seeds, cache bypassed): throughput and p50/p95/p99 latency at each
+concurrency; the batching gain (throughput at 16 over 1); the server's RSS before and after many small requests; and
+a burst beyond the queue's capacity (503s, RSS after). Prints one line per figure, with the CPU's name.
+"""
+import concurrent.futures
+import json
+import os
+import random
+import statistics
+import sys
+import time
+import urllib.error
+import urllib.request
+
+URL = os.environ.get("STYLEBRIDGE_URL", "http://127.0.0.1:8099")
+PID = int(os.environ["STYLEBRIDGE_PID"]) if os.environ.get("STYLEBRIDGE_PID") else None
+
+
+def post(body, prefer=None):
+    data = json.dumps(body).encode()
+    request = urllib.request.Request(URL + "/generate", data=data, headers={"Content-Type": "application/json"})
+    if prefer:
+        request.add_header("Prefer", prefer)
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=300) as response:
+            response.read()
+            status = response.status
+    except urllib.error.HTTPError as e:
+        e.read()
+        status = e.code
+    return status, time.perf_counter() - started
+
+
+def rss_mib():
+    if PID is None:
+        return float("nan")
+    with open(f"/proc/{PID}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def cpu_name():
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return "unknown CPU"
+
+
+def level(concurrency, requests, candidates=16):
+    bodies = [{"prompt": "a blue square on the left", "num_images": 1, "num_candidates": candidates,
+               "seed": random.randrange(1 << 40), "cache": "bypass"} for _ in range(requests)]
+    started = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
+        results = list(pool.map(post, bodies))
+    wall = time.perf_counter() - started
+    latencies = sorted(t for s, t in results if s == 200)
+    ok = len(latencies)
+    q = lambda p: latencies[min(len(latencies) - 1, int(p * len(latencies)))] if latencies else float("nan")
+    return ok / wall, q(0.50), q(0.95), q(0.99), ok, len(results)
+
+
+def main():
+    counts = {1: 16, 4: 32, 16: 64, 64: 128}
+    small = int(os.environ.get("LOAD_SMALL_REQUESTS", "10000"))
+    print(f"load: {URL}, {cpu_name()}, {os.cpu_count()} cores")
+    post({"prompt": "warm up", "num_candidates": 16, "cache": "bypass"})
+    throughput = {}
+    for c, n in counts.items():
+        rps, p50, p95, p99, ok, total = level(c, n)
+        throughput[c] = rps
+        print(f"concurrency {c:>2}: {rps:6.2f} requests/s ({rps * 16:7.1f} candidates/s), p50 {p50 * 1000:7.0f} ms, "
+              f"p95 {p95 * 1000:7.0f} ms, p99 {p99 * 1000:7.0f} ms, {ok}/{total} ok")
+    print(f"batching gain at concurrency 16 over 1: {throughput[16] / throughput[1]:.2f}x (target >= 3x)")
+
+    before = rss_mib()
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        statuses = list(pool.map(lambda i: post({"prompt": "a red circle", "num_candidates": 1, "seed": i, "cache": "bypass"})[0], range(small)))
+    after = rss_mib()
+    print(f"RSS over {small} small requests ({statuses.count(200)} ok): {before:.0f} MiB -> {after:.0f} MiB "
+          f"({(after - before) / before * 100:+.1f} %, target < 5 %)")
+
+    burst = 600
+    with concurrent.futures.ThreadPoolExecutor(64) as pool:
+        codes = list(pool.map(lambda i: post({"prompt": "a shape", "num_candidates": 16, "seed": i, "cache": "bypass"}, prefer="respond-async")[0], range(burst)))
+    time.sleep(2)
+    print(f"burst of {burst} async requests of 16 candidates: {codes.count(202)} accepted, {codes.count(503)} refused with 503, "
+          f"RSS {rss_mib():.0f} MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
