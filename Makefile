@@ -5,7 +5,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
-APT_PACKAGES := g++ make patchelf python3 python3-torch python3-numpy libopenblas0-pthread redis-server libfontconfig1 chromium
+APT_PACKAGES := g++ make patchelf python3 python3-torch python3-numpy libopenblas0-pthread redis-server libfontconfig1 chromium curl
 DOTNET := dotnet
 DOTNET_FLAGS := -nologo -v q
 # TorchSharp backend: cpu (default) or cuda (TorchSharp-cuda-linux, for the GPU image)
@@ -57,7 +57,7 @@ run: build
 
 # a bounded load generator against the service on loopback (127.0.0.1:8099): docs/performance.md
 load: build
-	@cd src/StyleBridge.Api && ASPNETCORE_URLS=http://127.0.0.1:8099 $(DOTNET) bin/Release/net10.0/StyleBridge.Api.dll >/tmp/stylebridge-load.log 2>&1 & \
+	@(cd src/StyleBridge.Api && exec env ASPNETCORE_URLS=http://127.0.0.1:8099 $(DOTNET) bin/Release/net10.0/StyleBridge.Api.dll >/tmp/stylebridge-load.log 2>&1) & \
 	pid=$$!; trap "kill $$pid" EXIT; \
 	for i in $$(seq 1 120); do curl -fs http://127.0.0.1:8099/health/ready >/dev/null && break; sleep 1; done; \
 	STYLEBRIDGE_PID=$$pid /usr/bin/python3 tools/load.py
