@@ -22,3 +22,7 @@ if (Wanted("t2i"))
     TextToImageBenchmarks.RunShapes();
 if (only.Contains("t2i-ffhq"))
     TextToImageBenchmarks.RunFfhq();
+if (Wanted("edit"))
+    EditBenchmarks.RunShapes();
+if (only.Contains("edit-ffhq"))
+    EditBenchmarks.RunFfhq();
