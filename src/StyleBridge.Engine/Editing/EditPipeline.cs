@@ -97,6 +97,8 @@ public sealed record EditImages(Tensor Images, LatentCode Code, int ChannelsMani
 public sealed class EditPipeline : IDisposable
 {
     private readonly bool ownsModels;
+    private readonly Dictionary<string, Tensor> templateFeatures = new(StringComparer.Ordinal);
+    private const int MaxCachedPhrases = 1024;
 
     public EditPipeline(ClipModel clip, ClipTokenizer tokenizer, Generator generator, CslaModel? csla, GlobalDirections? directions,
         DeltaMapper? deltaMapper, bool ownsModels = false)
@@ -237,8 +239,7 @@ public sealed class EditPipeline : IDisposable
                 Tensor dt;
                 using (no_grad())
                 {
-                    var t = PromptTemplates.Average(Clip, Tokenizer, [request.Target, request.Source]);
-                    var raw = t[0].sub(t[1]);
+                    var raw = TemplateAverage(request.Target).sub(TemplateAverage(request.Source));
                     dt = raw.div(raw.norm().clamp_min(1e-12));
                 }
                 using var direction = directions.Direction(dt, request.Disentanglement);
@@ -250,11 +251,11 @@ public sealed class EditPipeline : IDisposable
                 var mapper = DeltaMapper ?? throw new ArgumentException("method deltaedit: the model set has no DeltaEdit mapper (deltaedit.safetensors)");
                 var fs3 = Directions?.Fs3 ?? throw new ArgumentException("method deltaedit: the relevance matrix fs3 (directions.safetensors) is needed for its channel mask");
                 using var mode = no_grad();
-                var t = PromptTemplates.Average(Clip, Tokenizer, [request.Target, request.Source]);
                 var image = Generator.SynthesizeFromStyles(source.Styles, SynthesisOptions.Default);
                 var features = Clip.EncodeImage(ImageTransform.Apply(image));
                 var conv = space.Concat(source.Styles, includeToRgb: false);
-                using var edit = DeltaEditing.Edit(mapper, fs3, conv, features, t[0].sub(t[1]), DeltaEditing.DefaultThreshold, alpha);
+                using var edit = DeltaEditing.Edit(mapper, fs3, conv, features, TemplateAverage(request.Target).sub(TemplateAverage(request.Source)),
+                    DeltaEditing.DefaultThreshold, alpha);
                 int kept = (int)edit.Mask.logical_not().sum().item<long>();
                 return Render(source.WPlus, WithConv(source.Styles, edit.EditedStyles), kept);
             }
@@ -283,6 +284,30 @@ public sealed class EditPipeline : IDisposable
         }
     }
 
+    /// <summary>
+    /// t(X) over the 79 templates (79 text-encoder passes), remembered per phrase: a service sees the same source and
+    /// target texts again and again. The cached tensors belong to the pipeline; callers get views.
+    /// </summary>
+    public Tensor TemplateAverage(string phrase)
+    {
+        lock (templateFeatures)
+        {
+            if (!templateFeatures.TryGetValue(phrase, out var t))
+            {
+                if (templateFeatures.Count >= MaxCachedPhrases)
+                {
+                    foreach (var old in templateFeatures.Values)
+                        old.Dispose();
+                    templateFeatures.Clear();
+                }
+                using (no_grad())
+                    t = PromptTemplates.Average(Clip, Tokenizer, [phrase])[0].clone().DetachFromDisposeScope();
+                templateFeatures[phrase] = t;
+            }
+            return t.alias();
+        }
+    }
+
     private Tensor[] WithConv(Tensor[] styles, Tensor conv)
     {
         var space = Generator.StyleSpace;
@@ -308,6 +333,12 @@ public sealed class EditPipeline : IDisposable
 
     public void Dispose()
     {
+        lock (templateFeatures)
+        {
+            foreach (var t in templateFeatures.Values)
+                t.Dispose();
+            templateFeatures.Clear();
+        }
         if (!ownsModels)
             return;
         Clip.Dispose();
