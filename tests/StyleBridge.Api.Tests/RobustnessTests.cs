@@ -129,4 +129,25 @@ public sealed class RobustnessTests : IClassFixture<ApiTests.Fixture>
         await factory.DisposeAsync(); // SIGTERM's path: StopAsync drains
         Assert.All(ids, id => Assert.Equal(StyleBridge.Api.Services.JobStatus.Succeeded, jobs.Find(id)!.Status));
     }
+
+    [Fact]
+    public async Task An_idempotency_key_returns_the_same_job_and_refuses_another_body()
+    {
+        async Task<HttpResponseMessage> Send(object body)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/generate") { Content = System.Net.Http.Json.JsonContent.Create(body) };
+            request.Headers.Add("Idempotency-Key", "order-7");
+            return await Client.SendAsync(request);
+        }
+
+        var body = new { prompt = "a green square", num_images = 1, num_candidates = 2 };
+        var first = await Send(body);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var again = await Send(body);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal((await first.Json()).GetProperty("request_id").GetString(), (await again.Json()).GetProperty("request_id").GetString());
+        var other = await Send(new { prompt = "a red square", num_images = 1, num_candidates = 2 });
+        Assert.Equal(HttpStatusCode.Conflict, other.StatusCode);
+        Assert.Equal("idempotency_key_reused", (await other.Json()).GetProperty("code").GetString());
+    }
 }

@@ -117,6 +117,7 @@ public static class GenerateEndpoints
                     parameters, InferenceDispatcher.TimingsOf(item), cacheKey is null ? "bypass" : "miss",
                     body.ReturnLatents ? output.Latents : null,
                     body.ReturnLatents ? [models.Editing.Generator.NLatent, models.Editing.Generator.Config.StyleDim] : null);
-            });
+            },
+            requestHash: dispatcher.CacheKey("generate-request", body));
     }
 }

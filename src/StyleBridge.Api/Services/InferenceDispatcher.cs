@@ -58,10 +58,31 @@ public sealed class InferenceDispatcher(InferenceQueue queue, JobStore jobs, IRe
     }
 
     public async Task<IResult> DispatchAsync<TPayload>(HttpContext http, string endpoint, TPayload payload, int items, string compatibilityKey,
-        string? cacheKey, string cacheMode, int? timeoutMs, Func<object, WorkItem, string, InferenceResponse> respond)
+        string? cacheKey, string cacheMode, int? timeoutMs, Func<object, WorkItem, string, InferenceResponse> respond, string? requestHash = null)
     {
         var clock = Stopwatch.StartNew();
         var preference = Preference.Parse(http.Request);
+
+        // Idempotency-Key: the same key and body within 24 h get the same job; the same key with another body is 409
+        string? idempotencyKey = null;
+        if (http.Request.Headers.TryGetValue("Idempotency-Key", out var header) && header.ToString() is { Length: > 0 } key)
+        {
+            if (key.Length > 128)
+                return Problems.Result(StatusCodes.Status422UnprocessableEntity, "validation_failed", "Idempotency-Key: at most 128 characters");
+            idempotencyKey = (http.Items["api_key"] as string ?? "") + "|" + endpoint + "|" + key;
+            string hash = requestHash ?? cacheKey ?? "";
+            if (jobs.ForIdempotencyKey(idempotencyKey) is { } earlier)
+            {
+                if (earlier.Hash != hash)
+                    return Problems.Result(StatusCodes.Status409Conflict, "idempotency_key_reused", "this Idempotency-Key was used with a different request");
+                if (earlier.Job.Response is { } body)
+                    return Answer(http, endpoint, body, "HIT", clock);
+                http.Response.Headers.Location = $"/jobs/{earlier.Job.Id}";
+                return TypedResults.Accepted($"/jobs/{earlier.Job.Id}", JobView(earlier.Job));
+            }
+            http.Items["idempotency_key"] = idempotencyKey;
+            http.Items["request_hash"] = hash;
+        }
         string mode = cacheKey is null ? "bypass" : cacheMode;
         var tags = new KeyValuePair<string, object?>("endpoint", endpoint);
 
@@ -82,7 +103,7 @@ public sealed class InferenceDispatcher(InferenceQueue queue, JobStore jobs, IRe
 
         var options = serving.Value;
         int timeout = Math.Clamp(timeoutMs ?? options.DefaultTimeoutMs, 100, options.MaxTimeoutMs);
-        if (preference.RespondAsync || cacheKey is null || mode == "refresh")
+        if (preference.RespondAsync || cacheKey is null || mode == "refresh" || idempotencyKey is not null)
             return await Enqueue(http, endpoint, payload, items, compatibilityKey, cacheKey, mode, timeout, preference, respond, clock);
 
         // identical deterministic requests in flight share one execution
@@ -141,6 +162,8 @@ public sealed class InferenceDispatcher(InferenceQueue queue, JobStore jobs, IRe
         string id = Guid.NewGuid().ToString("N");
         var item = new WorkItem<TPayload>(endpoint, payload, items, compatibilityKey, deadline, http.Items["api_key"] as string, linked.Token);
         var job = jobs.Add(new Job(id, endpoint, item, cancel));
+        if (http.Items["idempotency_key"] is string idempotencyKey)
+            jobs.RememberIdempotencyKey(idempotencyKey, (string)http.Items["request_hash"]!, id);
         var options = json.Value.SerializerOptions;
         queue.TryEnqueue(item);
         _ = item.Completion.ContinueWith(async t =>

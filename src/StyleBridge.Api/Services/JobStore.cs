@@ -107,4 +107,16 @@ public sealed class JobStore
     }
 
     public Job? Find(string id) => jobs.TryGetValue(id, out var job) ? job : null;
+
+    private readonly ConcurrentDictionary<string, (string Hash, string JobId, DateTimeOffset At)> idempotency = new(StringComparer.Ordinal);
+
+    /// <summary>The job an Idempotency-Key (per API key) already started, with the hash of the request that started it.</summary>
+    public (string Hash, Job Job)? ForIdempotencyKey(string scopedKey)
+    {
+        if (idempotency.TryGetValue(scopedKey, out var entry) && DateTimeOffset.UtcNow - entry.At < TimeSpan.FromHours(24) && Find(entry.JobId) is { } job)
+            return (entry.Hash, job);
+        return null;
+    }
+
+    public void RememberIdempotencyKey(string scopedKey, string hash, string jobId) => idempotency[scopedKey] = (hash, jobId, DateTimeOffset.UtcNow);
 }
