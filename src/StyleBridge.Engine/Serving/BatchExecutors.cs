@@ -28,7 +28,7 @@ public static class ImageOutput
 }
 
 /// <summary>/generate: every request of the batch goes through one <c>TextToImagePipeline.Generate</c> call.</summary>
-public sealed class GenerateExecutor(ModelHost models) : IBatchExecutor
+public sealed class GenerateExecutor(ModelHost models, ServingTelemetry? telemetry = null) : IBatchExecutor
 {
     public string Endpoint => "generate";
 
@@ -36,7 +36,10 @@ public sealed class GenerateExecutor(ModelHost models) : IBatchExecutor
     {
         var items = batch.Cast<WorkItem<GenerateJob>>().ToList();
         var token = items.Count == 1 ? items[0].Cancellation : CancellationToken.None;
+        var started = DateTimeOffset.UtcNow;
         var results = models.TextToImage.Generate([.. items.Select(i => i.Payload.Request)], token);
+        if (telemetry is not null && results.Count > 0)
+            RecordStages(telemetry, started, results[0].Timings);
         try
         {
             for (int i = 0; i < items.Count; i++)
@@ -53,7 +56,21 @@ public sealed class GenerateExecutor(ModelHost models) : IBatchExecutor
                 r.Dispose();
         }
     }
+
+    private static void RecordStages(ServingTelemetry telemetry, DateTimeOffset start, StyleBridge.Engine.Generation.GenerationTimings t)
+    {
+        var at = start;
+        foreach (var (stage, seconds) in new[] { ("text", t.TextSeconds), ("latent", t.LatentSeconds), ("synthesis", t.SynthesisSeconds), ("rerank", t.RerankSeconds) })
+        {
+            telemetry.StageDuration.Record(seconds, new("endpoint", "generate"), new("stage", stage));
+            using var span = telemetry.Source.StartActivity(stage, System.Diagnostics.ActivityKind.Internal, default(System.Diagnostics.ActivityContext), startTime: at);
+            at = at.AddSeconds(seconds);
+            span?.SetEndTime(at.UtcDateTime);
+        }
+    }
 }
+
+/// <summary>Stage histograms and one child span per stage (text, latent, synthesis, rerank) under the batch span.</summary>
 
 /// <summary>/invert: the batch's images in one encoder pass (items that refine run one by one).</summary>
 public sealed class InvertExecutor(ModelHost models) : IBatchExecutor
