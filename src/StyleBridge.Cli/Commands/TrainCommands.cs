@@ -102,7 +102,8 @@ internal static class TrainCommands
     {
         var oracle = new Option<string>("--oracle") { Description = "attribute oracle for validation (skipped if absent)", DefaultValueFactory = _ => "weights/shapes/oracle.safetensors" };
         var r1 = new Option<double?>("--r1") { Description = "R1 weight γ (lazy, every 16 steps)" };
-        var command = new Command("stylegan2", "Train the Shapes StyleGAN2 (64 px, non-saturating loss, lazy R1, EMA of G)") { oracle, r1 };
+        var init = new Option<string?>("--init") { Description = "start G and G_ema from this exported generator (its step continues; D and the Adam states start fresh)" };
+        var command = new Command("stylegan2", "Train the Shapes StyleGAN2 (64 px, non-saturating loss, lazy R1, EMA of G)") { oracle, r1, init };
         var common = AddCommon(command, "stylegan2");
         command.SetAction((result, cancel) => Task.FromResult(Run(result, common, "stylegan2", () =>
         {
@@ -116,7 +117,8 @@ internal static class TrainCommands
                 Seed = (long)result.GetValue(common.Seed),
                 R1Gamma = result.GetValue(r1) ?? defaults.R1Gamma,
             };
-            return new StyleGan2TrainingRun(new StyleGan2Trainer(options), result.GetValue(common.Steps) ?? 3000, result.GetValue(oracle));
+            var trainer = result.GetValue(init) is { } initPath ? StyleGan2Trainer.WarmStart(options, initPath) : new StyleGan2Trainer(options);
+            return new StyleGan2TrainingRun(trainer, result.GetValue(common.Steps) ?? 3000, result.GetValue(oracle));
         }, cancel)));
         return command;
     }

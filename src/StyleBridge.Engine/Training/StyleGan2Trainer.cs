@@ -301,6 +301,31 @@ public sealed class StyleGan2Trainer : IDisposable
         }
     }
 
+    /// <summary>
+    /// A new run whose G and G_ema both start from an exported generator (<see cref="ExportGenerator"/>'s file, its
+    /// <c>latent_avg</c> aside) and whose step counter continues from the file's <c>step</c>; D and both Adam states
+    /// start fresh from the options' seed. For continuing a run whose full checkpoint is lost.
+    /// </summary>
+    public static StyleGan2Trainer WarmStart(StyleGan2TrainerOptions options, string generatorPath, Func<long, Tensor>? realSource = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(generatorPath);
+        using var weights = SafeTensors.Load(generatorPath);
+        long step = weights.Metadata.TryGetValue("step", out var text) ? long.Parse(text, System.Globalization.CultureInfo.InvariantCulture) : 0;
+        var trainer = new StyleGan2Trainer(options, realSource);
+        try
+        {
+            StateDicts.LoadInto(trainer.G, weights, ignore: ["latent_avg"]);
+            StateDicts.LoadInto(trainer.GEma, weights, ignore: ["latent_avg"]);
+            trainer.StepCount = step;
+            return trainer;
+        }
+        catch
+        {
+            trainer.Dispose();
+            throw;
+        }
+    }
+
     private static void WriteModule(BinaryWriter writer, nn.Module module)
     {
         var entries = StateDicts.Of(module);

@@ -1,6 +1,7 @@
 using StyleBridge.Engine.Training;
 using StyleBridge.Models.StyleGan2;
 using StyleBridge.Torch;
+using StyleBridge.Torch.Serialization;
 using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
@@ -225,6 +226,35 @@ public sealed class StyleGan2TrainerTests(ITestOutputHelper output) : IDisposabl
             Assert.True(w.sub(loaded.LatentAvg!).abs().max().item<float>() < 0.5);
             Assert.Equal(new long[] { 3, 3, 16, 16 }, loaded.Generate(z, truncation: 0.7).shape);
         }
+    }
+
+    [Fact]
+    public void WarmStart_TakesGAndGEmaFromAnExport_AndContinuesItsStep()
+    {
+        string path = Path.Combine(directory, "g_ema.safetensors");
+        using (var source = new StyleGan2Trainer(Tiny(4)))
+        {
+            source.Step();
+            source.Step();
+            source.Step();
+            source.ExportGenerator(path, latentAvgSamples: 16);
+        }
+
+        using var exported = SafeTensors.Load(path);
+        using var warm = StyleGan2Trainer.WarmStart(Tiny(9), path);
+        using var fresh = new StyleGan2Trainer(Tiny(9));
+        Assert.Equal(3, warm.StepCount);
+        foreach (var (module, what) in new[] { ((nn.Module)warm.G, "G"), (warm.GEma, "G_ema") })
+        {
+            var own = StateDicts.Of(module);
+            Assert.Equal(exported.Keys.Where(k => k != "latent_avg").Order(StringComparer.Ordinal), own.Select(e => e.Key).Order(StringComparer.Ordinal));
+            foreach (var (name, tensor) in own)
+                Assert.True(exported[name].SameAs(tensor), $"{what}.{name} differs from the export");
+        }
+        AssertSameTensors(fresh.D, warm.D, "D (fresh, from the options' seed)");
+        var r = warm.Step();
+        Assert.Equal(3, r.Step);
+        Assert.True(double.IsFinite(r.DLoss) && double.IsFinite(r.GLoss));
     }
 
     [Fact]
