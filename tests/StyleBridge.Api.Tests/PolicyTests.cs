@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 
 namespace StyleBridge.Api.Tests;
@@ -56,11 +57,19 @@ public sealed class PolicyTests
         // the third would take the key over its 4 queued items
         var first = await client.PostJson("/generate", new { prompt = "a shape", num_images = 8, num_candidates = 16 }, prefer: "respond-async");
         Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        // until the worker has taken it, the first one's 8 items still count against the key
+        var location = first.Headers.Location!.ToString();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while ((await (await client.GetAsync(location)).Json()).GetProperty("status").GetString() == "queued" && DateTime.UtcNow < deadline)
+            await Task.Delay(20);
         var second = await client.PostJson("/generate", new { prompt = "a shape", num_images = 1, num_candidates = 2, num_inference_steps = 5 }, prefer: "respond-async");
         Assert.Equal(HttpStatusCode.Accepted, second.StatusCode);
         var third = await client.PostJson("/generate", new { prompt = "a shape", num_images = 1, num_candidates = 4, num_inference_steps = 5 });
         Assert.Equal(HttpStatusCode.TooManyRequests, third.StatusCode);
         Assert.Equal("quota_exceeded", (await third.Json()).GetProperty("code").GetString());
         Assert.True(third.Headers.RetryAfter is not null);
+        // a refused request leaves no job behind (one would hold up the drain until its timeout)
+        var jobs = factory.Services.GetRequiredService<StyleBridge.Api.Services.JobStore>();
+        Assert.True(jobs.Unfinished <= 2, $"{jobs.Unfinished} unfinished jobs after two accepted requests");
     }
 }

@@ -1,9 +1,11 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Text;
 
 namespace StyleBridge.Api.Tests;
 
 /// <summary>Deadlines, cancellation, a corpus of bad requests, batch independence through the API, and the drain.</summary>
+[Collection(Alone.Name)]
 public sealed class RobustnessTests : IClassFixture<ApiTests.Fixture>
 {
     private readonly ApiTests.Fixture fixture;
@@ -66,6 +68,9 @@ public sealed class RobustnessTests : IClassFixture<ApiTests.Fixture>
     public async Task Bad_bodies_are_4xx_problems_and_nothing_runs(string path, string contentType, string body)
     {
         string Items(string metrics) => string.Join('\n', metrics.Split('\n').Where(l => l.StartsWith("inference_items_total", StringComparison.Ordinal)));
+        // jobs of earlier tests (the long ones that cancellation and deadlines need) finish first
+        var worker = fixture.Factory.Services.GetRequiredService<StyleBridge.Engine.Serving.BatchingWorker>();
+        Assert.True(SpinWait.SpinUntil(() => worker.IsIdle, TimeSpan.FromMinutes(3)), "the worker never became idle");
         string before = Items(await Client.GetStringAsync("/metrics"));
         var response = await Client.PostAsync(path, new StringContent(body, Encoding.UTF8, contentType));
         int status = (int)response.StatusCode;
@@ -150,4 +155,14 @@ public sealed class RobustnessTests : IClassFixture<ApiTests.Fixture>
         Assert.Equal(HttpStatusCode.Conflict, other.StatusCode);
         Assert.Equal("idempotency_key_reused", (await other.Json()).GetProperty("code").GetString());
     }
+}
+
+/// <summary>
+/// Tests that compare /metrics before and after run alone: every service in this process records into the same named
+/// meters, so a service of another test class running beside them would move the figures.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class Alone
+{
+    public const string Name = "alone";
 }

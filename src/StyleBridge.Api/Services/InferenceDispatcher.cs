@@ -161,11 +161,22 @@ public sealed class InferenceDispatcher(InferenceQueue queue, JobStore jobs, IRe
             : CancellationTokenSource.CreateLinkedTokenSource(cancel.Token, deadlineSource.Token);
         string id = Guid.NewGuid().ToString("N");
         var item = new WorkItem<TPayload>(endpoint, payload, items, compatibilityKey, deadline, http.Items["api_key"] as string, linked.Token);
-        var job = jobs.Add(new Job(id, endpoint, item, cancel));
+        var job = new Job(id, endpoint, item, cancel);
+        try
+        {
+            queue.TryEnqueue(item);
+        }
+        catch
+        {
+            // refused (queue full, quota, draining): no job was created
+            linked.Dispose();
+            deadlineSource.Dispose();
+            throw;
+        }
+        jobs.Add(job);
         if (http.Items["idempotency_key"] is string idempotencyKey)
             jobs.RememberIdempotencyKey(idempotencyKey, (string)http.Items["request_hash"]!, id);
         var options = json.Value.SerializerOptions;
-        queue.TryEnqueue(item);
         _ = item.Completion.ContinueWith(async t =>
         {
             try
@@ -173,9 +184,11 @@ public sealed class InferenceDispatcher(InferenceQueue queue, JobStore jobs, IRe
                 if (t.IsCompletedSuccessfully)
                 {
                     var body = JsonSerializer.SerializeToUtf8Bytes(respond(t.Result, item, id), options);
-                    job.Complete(JobStatus.Succeeded, body);
+                    // stored before it is answered, so the same request right after the answer is a hit (bounded by
+                    // the cache's own timeout and circuit breaker when Redis is unwell)
                     if (cacheKey is not null)
                         await cache.SetAsync(cacheKey, body, CancellationToken.None);
+                    job.Complete(JobStatus.Succeeded, body);
                 }
                 else
                 {

@@ -108,6 +108,9 @@ public sealed class JobStore
 
     public Job? Find(string id) => jobs.TryGetValue(id, out var job) ? job : null;
 
+    /// <summary>Jobs not yet answered: queued, running, or computed and still being stored (the drain waits for them).</summary>
+    public int Unfinished => jobs.Values.Count(j => j.CompletedAt is null);
+
     private readonly ConcurrentDictionary<string, (string Hash, string JobId, DateTimeOffset At)> idempotency = new(StringComparer.Ordinal);
 
     /// <summary>The job an Idempotency-Key (per API key) already started, with the hash of the request that started it.</summary>

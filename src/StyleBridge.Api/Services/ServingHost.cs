@@ -9,7 +9,7 @@ namespace StyleBridge.Api.Services;
 /// shutdown: readiness goes 503 at once, queued work may finish within the drain window, the rest is refused with
 /// 503 <c>shutting_down</c>.
 /// </summary>
-public sealed class ServingHost(ModelHost models, InferenceQueue queue, BatchingWorker worker, IOptions<ServingOptions> options,
+public sealed class ServingHost(ModelHost models, InferenceQueue queue, BatchingWorker worker, JobStore jobs, IOptions<ServingOptions> options,
     ILogger<ServingHost> logger) : IHostedService
 {
     private volatile bool ready;
@@ -53,7 +53,7 @@ public sealed class ServingHost(ModelHost models, InferenceQueue queue, Batching
         ready = false;
         var drain = TimeSpan.FromMilliseconds(options.Value.DrainTimeoutMs);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!worker.IsIdle && clock.Elapsed < drain && !cancellationToken.IsCancellationRequested)
+        while ((!worker.IsIdle || jobs.Unfinished > 0) && clock.Elapsed < drain && !cancellationToken.IsCancellationRequested)
             await Task.Delay(50, CancellationToken.None);
         worker.Stop(TimeSpan.FromSeconds(5));
         logger.LogInformation("drained in {Seconds:F1} s", clock.Elapsed.TotalSeconds);

@@ -10,14 +10,14 @@ namespace StyleBridge.Engine.Serving;
 /// runs the batch under a dispose scope, and on running out of memory splits the batch in halves and retries; a single
 /// item that still fails fails alone. Each item completes on its own.
 /// </summary>
-public sealed class BatchingWorker : IDisposable
+public sealed class BatchingWorker
 {
     private readonly InferenceQueue queue;
     private readonly Dictionary<string, IBatchExecutor> executors;
     private readonly ServingTelemetry telemetry;
     private readonly ILogger logger;
     private readonly Dictionary<string, LinkedList<WorkItem>> pending = new(StringComparer.Ordinal);
-    private readonly CancellationTokenSource stopping = new();
+    private readonly CancellationTokenSource stopping = new(); // never disposed: see Stop
     private Thread? thread;
 
     public BatchingWorker(InferenceQueue queue, IEnumerable<IBatchExecutor> executors, ServingTelemetry telemetry, ILogger<BatchingWorker> logger)
@@ -40,11 +40,18 @@ public sealed class BatchingWorker : IDisposable
         thread.Start();
     }
 
-    /// <summary>Stops after the running batch; items still queued are refused.</summary>
+    /// <summary>
+    /// Stops after the running batch; items still queued are refused. Idempotent. The worker is not disposable on
+    /// purpose: under minimal hosting the container disposes its singletons while the host may still be draining, and
+    /// the stop signal must stay usable until then (a CancellationTokenSource without timers holds nothing to release).
+    /// </summary>
     public void Stop(TimeSpan timeout)
     {
-        stopping.Cancel();
-        queue.Signal.Release();
+        if (Interlocked.Exchange(ref stopped, 1) == 0)
+        {
+            stopping.Cancel();
+            queue.Signal.Release();
+        }
         thread?.Join(timeout);
         foreach (var endpoint in queue.Endpoints)
         {
@@ -225,5 +232,6 @@ public sealed class BatchingWorker : IDisposable
     private static bool IsOutOfMemory(Exception e) =>
         e is OutOfMemoryException || e.Message.Contains("out of memory", StringComparison.OrdinalIgnoreCase);
 
-    public void Dispose() => stopping.Dispose();
+
+    private int stopped;
 }
