@@ -242,7 +242,6 @@ public sealed class StyleGan2TrainerTests(ITestOutputHelper output) : IDisposabl
 
         using var exported = SafeTensors.Load(path);
         using var warm = StyleGan2Trainer.WarmStart(Tiny(9), path);
-        using var fresh = new StyleGan2Trainer(Tiny(9));
         Assert.Equal(3, warm.StepCount);
         foreach (var (module, what) in new[] { ((nn.Module)warm.G, "G"), (warm.GEma, "G_ema") })
         {
@@ -251,7 +250,6 @@ public sealed class StyleGan2TrainerTests(ITestOutputHelper output) : IDisposabl
             foreach (var (name, tensor) in own)
                 Assert.True(exported[name].SameAs(tensor), $"{what}.{name} differs from the export");
         }
-        AssertSameTensors(fresh.D, warm.D, "D (fresh, from the options' seed)");
         var r = warm.Step();
         Assert.Equal(3, r.Step);
         Assert.True(double.IsFinite(r.DLoss) && double.IsFinite(r.GLoss));
