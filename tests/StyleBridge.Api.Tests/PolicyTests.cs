@@ -60,7 +60,7 @@ public sealed class PolicyTests
         // until the worker has taken it, the first one's 8 items still count against the key
         var location = first.Headers.Location!.ToString();
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while ((await (await client.GetAsync(location)).Json()).GetProperty("status").GetString() == "queued" && DateTime.UtcNow < deadline)
+        while ((await (await client.GetAsync(location)).Json()).TryGetProperty("status", out var status) && status.GetString() == "queued" && DateTime.UtcNow < deadline)
             await Task.Delay(20);
         var second = await client.PostJson("/generate", new { prompt = "a shape", num_images = 1, num_candidates = 2, num_inference_steps = 5 }, prefer: "respond-async");
         Assert.Equal(HttpStatusCode.Accepted, second.StatusCode);
@@ -71,5 +71,29 @@ public sealed class PolicyTests
         // a refused request leaves no job behind (one would hold up the drain until its timeout)
         var jobs = factory.Services.GetRequiredService<StyleBridge.Api.Services.JobStore>();
         Assert.True(jobs.Unfinished <= 2, $"{jobs.Unfinished} unfinished jobs after two accepted requests");
+    }
+
+    [Fact]
+    public async Task Finished_jobs_are_retained_up_to_the_configured_number_oldest_first()
+    {
+        await using var factory = new ServiceFactory(new Dictionary<string, string?> { ["StyleBridge:MaxRetainedJobs"] = "2" });
+        var client = await factory.ReadyClientAsync();
+        var locations = new List<string>();
+        for (int i = 0; i < 3; i++)
+        {
+            var accepted = await client.PostJson("/generate", new { prompt = "a shape", num_candidates = 1, seed = 700 + i, cache = "bypass" }, prefer: "respond-async");
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+            string location = accepted.Headers.Location!.ToString();
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            // a finished job answers its result; one still going answers its status
+            while ((await (await client.GetAsync(location)).Json()).TryGetProperty("status", out var status)
+                   && status.GetString() is "queued" or "running" && DateTime.UtcNow < deadline)
+                await Task.Delay(20);
+            locations.Add(location);
+        }
+        var jobs = factory.Services.GetRequiredService<StyleBridge.Api.Services.JobStore>();
+        Assert.True(SpinWait.SpinUntil(() => jobs.Count == 2, TimeSpan.FromSeconds(5)), $"{jobs.Count} jobs held");
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(locations[0])).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(locations[2])).StatusCode);
     }
 }

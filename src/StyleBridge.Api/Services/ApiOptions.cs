@@ -8,6 +8,9 @@ public sealed class ApiOptions
     /// <summary>The model set (default: the bundled Shapes set, see <c>ModelSet.Open</c>).</summary>
     public string? ModelsDirectory { get; set; }
 
+    /// <summary>Finished jobs kept for <c>GET /jobs/{id}</c> (oldest go first; each also expires after an hour).</summary>
+    public int MaxRetainedJobs { get; set; } = 1000;
+
     /// <summary>libtorch intra-op threads (default: one per core).</summary>
     public int? Threads { get; set; }
 

@@ -91,19 +91,38 @@ public sealed class Job
 }
 
 /// <summary>Jobs by id, kept for an hour after they finish.</summary>
-public sealed class JobStore
+public sealed class JobStore(Microsoft.Extensions.Options.IOptions<ApiOptions> options)
 {
     private readonly ConcurrentDictionary<string, Job> jobs = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<Job> finishedInOrder = new();
+    private readonly object retireLock = new();
 
     public static readonly TimeSpan ResultTtl = TimeSpan.FromHours(1);
+
+    /// <summary>Jobs held now (unfinished and retained finished ones).</summary>
+    public int Count => jobs.Count;
 
     public Job Add(Job job)
     {
         jobs[job.Id] = job;
-        foreach (var (id, old) in jobs)
-            if (old.CompletedAt is { } done && DateTimeOffset.UtcNow - done > ResultTtl)
-                jobs.TryRemove(id, out _);
+        job.Finished.ContinueWith(_ => Retire(job), TaskScheduler.Default);
         return job;
+    }
+
+    // finished jobs keep their responses for a while; the oldest go once there are too many or they expire
+    private void Retire(Job job)
+    {
+        int max = Math.Max(0, options.Value.MaxRetainedJobs);
+        lock (retireLock)
+        {
+            finishedInOrder.Enqueue(job);
+            while (finishedInOrder.TryPeek(out var oldest)
+                   && (finishedInOrder.Count > max || DateTimeOffset.UtcNow - oldest.CompletedAt > ResultTtl))
+            {
+                finishedInOrder.TryDequeue(out _);
+                jobs.TryRemove(new KeyValuePair<string, Job>(oldest.Id, oldest));
+            }
+        }
     }
 
     public Job? Find(string id) => jobs.TryGetValue(id, out var job) ? job : null;
