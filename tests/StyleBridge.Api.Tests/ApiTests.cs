@@ -27,6 +27,17 @@ public sealed class ApiTests : IClassFixture<ApiTests.Fixture>
     }
 
     [Fact]
+    public async Task Cache_bypass_neither_reads_nor_writes_the_cache()
+    {
+        var body = new { prompt = "a cyan circle at the top", num_images = 1, num_candidates = 1, seed = 8080 };
+        var bypassed = await client.PostJson("/generate", new { body.prompt, body.num_images, body.num_candidates, body.seed, cache = "bypass" });
+        Assert.Equal(HttpStatusCode.OK, bypassed.StatusCode);
+        Assert.Equal("BYPASS", bypassed.Headers.GetValues("X-Cache").Single());
+        var used = await client.PostJson("/generate", body);
+        Assert.Equal("MISS", used.Headers.GetValues("X-Cache").Single());
+    }
+
+    [Fact]
     public async Task Generate_answers_images_with_seeds_and_scores_and_caches_explicit_seeds()
     {
         var body = new { prompt = "a blue square on the left", num_images = 2, num_candidates = 4, seed = 11 };

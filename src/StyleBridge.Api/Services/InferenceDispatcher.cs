@@ -103,7 +103,8 @@ public sealed class InferenceDispatcher(InferenceQueue queue, JobStore jobs, IRe
 
         var options = serving.Value;
         int timeout = Math.Clamp(timeoutMs ?? options.DefaultTimeoutMs, 100, options.MaxTimeoutMs);
-        if (preference.RespondAsync || cacheKey is null || mode == "refresh" || idempotencyKey is not null)
+        // bypass neither reads nor writes the cache, so it never shares a cached or in-flight result either
+        if (preference.RespondAsync || cacheKey is null || mode is "refresh" or "bypass" || idempotencyKey is not null)
             return await Enqueue(http, endpoint, payload, items, compatibilityKey, cacheKey, mode, timeout, preference, respond, clock);
 
         // identical deterministic requests in flight share one execution
