@@ -48,6 +48,7 @@ quality: build
 ASPNETCORE_URLS ?= http://127.0.0.1:8080
 REDIS ?=
 run: build
+	@bash tools/libstdcxx-compat/apply.sh src/StyleBridge.Api/bin/Release/net10.0
 	@echo "StyleBridge: playground $(ASPNETCORE_URLS)/   Swagger $(ASPNETCORE_URLS)/swagger   metrics $(ASPNETCORE_URLS)/metrics"
 	@if [ -n "$(REDIS)" ]; then \
 	  redis-server --port 6399 --bind 127.0.0.1 --save "" --appendonly no --daemonize yes >/dev/null && echo "redis-server on 127.0.0.1:6399"; \
@@ -58,6 +59,7 @@ run: build
 # a bounded load generator against the service on loopback (127.0.0.1:8099): docs/performance.md. It measures the
 # service's capacity, so the per-key policies (rate limit, queue quota) are lifted; the queue's capacity (503) stays.
 load: build
+	@bash tools/libstdcxx-compat/apply.sh src/StyleBridge.Api/bin/Release/net10.0
 	@(cd src/StyleBridge.Api && exec env ASPNETCORE_URLS=http://127.0.0.1:8099 StyleBridge__RateLimit__PermitsPerMinute=1000000 \
 	  StyleBridge__RateLimit__Burst=1000000 Serving__MaxQueuedPerApiKey=1000000 \
 	  $(DOTNET) bin/Release/net10.0/StyleBridge.Api.dll >/tmp/stylebridge-load.log 2>&1) & \
