@@ -60,9 +60,10 @@ run: build
 # service's capacity, so the per-key policies (rate limit, queue quota) are lifted; the queue's capacity (503) stays.
 load: build
 	@bash tools/libstdcxx-compat/apply.sh src/StyleBridge.Api/bin/Release/net10.0
+	@mkdir -p artifacts/load && echo "server log: artifacts/load/server.log"
 	@(cd src/StyleBridge.Api && exec env ASPNETCORE_URLS=http://127.0.0.1:8099 StyleBridge__RateLimit__PermitsPerMinute=1000000 \
 	  StyleBridge__RateLimit__Burst=1000000 Serving__MaxQueuedPerApiKey=1000000 \
-	  $(DOTNET) bin/Release/net10.0/StyleBridge.Api.dll >/tmp/stylebridge-load.log 2>&1) & \
+	  $(DOTNET) bin/Release/net10.0/StyleBridge.Api.dll >../../artifacts/load/server.log 2>&1) & \
 	pid=$$!; trap "kill $$pid" EXIT; \
 	for i in $$(seq 1 120); do curl -fs http://127.0.0.1:8099/health/ready >/dev/null && break; sleep 1; done; \
 	STYLEBRIDGE_PID=$$pid /usr/bin/python3 tools/load.py
