@@ -16,6 +16,8 @@ internal static class TrainCommands
         Clip(),
         Oracle(),
         StyleGan2(),
+        StyleGan2Autoencoder(),
+        StyleGan2Mapping(),
         Prior(),
         Csla(),
         DeltaEdit(),
@@ -119,6 +121,69 @@ internal static class TrainCommands
             };
             var trainer = result.GetValue(init) is { } initPath ? StyleGan2Trainer.WarmStart(options, initPath) : new StyleGan2Trainer(options);
             return new StyleGan2TrainingRun(trainer, result.GetValue(common.Steps) ?? 3000, result.GetValue(oracle));
+        }, cancel)));
+        return command;
+    }
+
+    /// <summary>Stage one of the two-stage generator: the synthesis network as an autoencoder's decoder on renders.</summary>
+    private static Command StyleGan2Autoencoder()
+    {
+        var oracle = new Option<string>("--oracle") { Description = "attribute oracle for validation (skipped if absent)", DefaultValueFactory = _ => "weights/shapes/oracle.safetensors" };
+        var init = new Option<string?>("--init") { Description = "start the synthesis network from this exported generator" };
+        var lr = new Option<double?>("--lr") { Description = "Adam learning rate" };
+        var command = new Command("stylegan2-autoencoder",
+            "Stage one of the two-stage Shapes generator: train the synthesis network as the decoder of an image → w encoder (pixel MSE on renders); exports the generator and its .encoder.safetensors")
+            { oracle, init, lr };
+        var common = AddCommon(command, "stylegan2-autoencoder");
+        command.SetAction((result, cancel) => Task.FromResult(Run(result, common, "stylegan2-autoencoder", () =>
+        {
+            string checkpoint = result.GetValue(common.Checkpoint) ?? "artifacts/train/stylegan2-autoencoder";
+            if (result.GetValue(common.Resume))
+                return new StyleGan2AutoencoderRun(StyleGan2AutoencoderTrainer.Resume(checkpoint, result.GetValue(common.Steps)), result.GetValue(oracle));
+            var defaults = new StyleGan2AutoencoderOptions();
+            return new StyleGan2AutoencoderRun(new StyleGan2AutoencoderTrainer(defaults with
+            {
+                Steps = result.GetValue(common.Steps) ?? defaults.Steps,
+                Batch = result.GetValue(common.Batch) ?? defaults.Batch,
+                Seed = result.GetValue(common.Seed),
+                LearningRate = result.GetValue(lr) ?? defaults.LearningRate,
+            }, result.GetValue(init)), result.GetValue(oracle));
+        }, cancel)));
+        return command;
+    }
+
+    /// <summary>Stage two: the mapping network trained adversarially against the encoder's w's of renders.</summary>
+    private static Command StyleGan2Mapping()
+    {
+        var oracle = new Option<string>("--oracle") { Description = "attribute oracle for validation (skipped if absent)", DefaultValueFactory = _ => "weights/shapes/oracle.safetensors" };
+        var generator = new Option<string>("--generator") { Description = "the generator stage one exported", DefaultValueFactory = _ => "artifacts/train/stylegan2-autoencoder.safetensors" };
+        var encoder = new Option<string?>("--encoder") { Description = "its encoder (default: the .encoder.safetensors beside the generator)" };
+        var bank = new Option<int?>("--bank") { Description = "renders encoded as the real w's" };
+        var r1 = new Option<double?>("--r1") { Description = "R1 weight γ on the real w's" };
+        var command = new Command("stylegan2-mapping",
+            "Stage two of the two-stage Shapes generator: train the mapping network so that z ~ N(0, I) lands where the encoder puts renders (logistic GAN loss in w, R1); exports the generator")
+            { oracle, generator, encoder, bank, r1 };
+        var common = AddCommon(command, "stylegan2-mapping");
+        command.SetAction((result, cancel) => Task.FromResult(Run(result, common, "stylegan2-mapping", () =>
+        {
+            string checkpoint = result.GetValue(common.Checkpoint) ?? "artifacts/train/stylegan2-mapping";
+            if (result.GetValue(common.Resume))
+                return new MappingGanRun(MappingGanTrainer.Resume(checkpoint, result.GetValue(common.Steps)), result.GetValue(oracle));
+            var defaults = new MappingGanOptions();
+            var options = defaults with
+            {
+                Steps = result.GetValue(common.Steps) ?? defaults.Steps,
+                Batch = result.GetValue(common.Batch) ?? defaults.Batch,
+                Seed = result.GetValue(common.Seed),
+                BankSize = result.GetValue(bank) ?? defaults.BankSize,
+                R1Gamma = result.GetValue(r1) ?? defaults.R1Gamma,
+            };
+            string generatorPath = result.GetValue(generator)!;
+            Tensor codes;
+            using (var e = StyleGan2AutoencoderTrainer.LoadEncoder(result.GetValue(encoder) ?? StyleGan2AutoencoderTrainer.EncoderPath(generatorPath)))
+                codes = MappingGanTrainer.EncodeBank(e, options.BankSize, options.Seed);
+            var g = StyleBridge.Models.StyleGan2.Generator.FromFile(generatorPath);
+            return new MappingGanRun(new MappingGanTrainer(options, g, codes), result.GetValue(oracle));
         }, cancel)));
         return command;
     }

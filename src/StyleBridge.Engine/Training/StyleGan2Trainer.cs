@@ -37,7 +37,7 @@ public sealed class StyleGan2Trainer : IDisposable
     private const string Magic = "StyleBridge.StyleGan2Trainer/1";
     private const ulong SeedMultiplier = 1_000_003;
     private const ulong WorldStreamSalt = 0x5348_4150_4553_0001; // "SHAPES", keeps the world seeds apart from the z seeds
-    private static readonly object InitLock = new();
+    internal static readonly object InitLock = new();
 
     private readonly Func<long, Tensor>? realSource;
     private readonly TorchSharp.Modules.Adam gOptim;
@@ -382,16 +382,21 @@ public sealed class StyleGan2Trainer : IDisposable
         Tensor average;
         using (no_grad())
             average = GEma.MeanLatent(latentAvgSamples, rng).reshape(-1);
-        var tensors = StateDicts.Of(GEma);
-        tensors.Add(new("latent_avg", average));
-        var metadata = new Dictionary<string, string>
+        WriteGenerator(GEma, average, path, new Dictionary<string, string>
         {
             ["format"] = "rosinality",
             ["producer"] = nameof(StyleGan2Trainer),
             ["step"] = StepCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["images_seen"] = (StepCount * Options.Batch).ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["options"] = JsonSerializer.Serialize(Options),
-        };
+        });
+    }
+
+    /// <summary>A generator's state dict in rosinality names plus <c>latent_avg</c> [W], as safetensors with metadata.</summary>
+    internal static void WriteGenerator(Generator generator, Tensor latentAverage, string path, IReadOnlyDictionary<string, string> metadata)
+    {
+        var tensors = StateDicts.Of(generator).Where(e => e.Key != "latent_avg").ToList();
+        tensors.Add(new("latent_avg", latentAverage.reshape(-1)));
         SafeTensors.Save(path, tensors, metadata);
     }
 
