@@ -131,15 +131,16 @@ internal static class TrainCommands
         var oracle = new Option<string>("--oracle") { Description = "attribute oracle for validation (skipped if absent)", DefaultValueFactory = _ => "weights/shapes/oracle.safetensors" };
         var init = new Option<string?>("--init") { Description = "start the synthesis network from this exported generator" };
         var lr = new Option<double?>("--lr") { Description = "Adam learning rate" };
+        var lrFinal = new Option<double?>("--lr-final") { Description = "learning rate at the last step as a fraction of --lr (cosine decay; default 1: constant)" };
         var command = new Command("stylegan2-autoencoder",
             "Stage one of the two-stage Shapes generator: train the synthesis network as the decoder of an image → w encoder (pixel MSE on renders); exports the generator and its .encoder.safetensors")
-            { oracle, init, lr };
+            { oracle, init, lr, lrFinal };
         var common = AddCommon(command, "stylegan2-autoencoder");
         command.SetAction((result, cancel) => Task.FromResult(Run(result, common, "stylegan2-autoencoder", () =>
         {
             string checkpoint = result.GetValue(common.Checkpoint) ?? "artifacts/train/stylegan2-autoencoder";
             if (result.GetValue(common.Resume))
-                return new StyleGan2AutoencoderRun(StyleGan2AutoencoderTrainer.Resume(checkpoint, result.GetValue(common.Steps)), result.GetValue(oracle));
+                return new StyleGan2AutoencoderRun(StyleGan2AutoencoderTrainer.Resume(checkpoint, result.GetValue(common.Steps), result.GetValue(lrFinal)), result.GetValue(oracle));
             var defaults = new StyleGan2AutoencoderOptions();
             return new StyleGan2AutoencoderRun(new StyleGan2AutoencoderTrainer(defaults with
             {
@@ -147,6 +148,7 @@ internal static class TrainCommands
                 Batch = result.GetValue(common.Batch) ?? defaults.Batch,
                 Seed = result.GetValue(common.Seed),
                 LearningRate = result.GetValue(lr) ?? defaults.LearningRate,
+                FinalLearningRateFraction = result.GetValue(lrFinal) ?? defaults.FinalLearningRateFraction,
             }, result.GetValue(init)), result.GetValue(oracle));
         }, cancel)));
         return command;
@@ -160,9 +162,13 @@ internal static class TrainCommands
         var encoder = new Option<string?>("--encoder") { Description = "its encoder (default: the .encoder.safetensors beside the generator)" };
         var bank = new Option<int?>("--bank") { Description = "renders encoded as the real w's" };
         var r1 = new Option<double?>("--r1") { Description = "R1 weight γ on the real w's" };
+        var hidden = new Option<int?>("--hidden") { Description = "width of the w discriminator" };
+        var depth = new Option<int?>("--depth") { Description = "hidden layers of the w discriminator" };
+        var lr = new Option<double?>("--lr") { Description = "mapping Adam step relative to the weights' scale" };
+        var dLr = new Option<double?>("--d-lr") { Description = "discriminator Adam learning rate" };
         var command = new Command("stylegan2-mapping",
             "Stage two of the two-stage Shapes generator: train the mapping network so that z ~ N(0, I) lands where the encoder puts renders (logistic GAN loss in w, R1); exports the generator")
-            { oracle, generator, encoder, bank, r1 };
+            { oracle, generator, encoder, bank, r1, hidden, depth, lr, dLr };
         var common = AddCommon(command, "stylegan2-mapping");
         command.SetAction((result, cancel) => Task.FromResult(Run(result, common, "stylegan2-mapping", () =>
         {
@@ -177,6 +183,10 @@ internal static class TrainCommands
                 Seed = result.GetValue(common.Seed),
                 BankSize = result.GetValue(bank) ?? defaults.BankSize,
                 R1Gamma = result.GetValue(r1) ?? defaults.R1Gamma,
+                Hidden = result.GetValue(hidden) ?? defaults.Hidden,
+                Depth = result.GetValue(depth) ?? defaults.Depth,
+                MappingLearningRate = result.GetValue(lr) ?? defaults.MappingLearningRate,
+                DLearningRate = result.GetValue(dLr) ?? defaults.DLearningRate,
             };
             string generatorPath = result.GetValue(generator)!;
             Tensor codes;

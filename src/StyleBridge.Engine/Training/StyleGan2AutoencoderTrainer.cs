@@ -11,14 +11,28 @@ public sealed record StyleGan2AutoencoderOptions
     public int Steps { get; init; } = 3000;
     public int Batch { get; init; } = 32;
     public double LearningRate { get; init; } = 0.002;
+
+    /// <summary>The learning rate at the last step, as a fraction of <see cref="LearningRate"/> (cosine decay; 1: constant).</summary>
+    public double FinalLearningRateFraction { get; init; } = 1;
+
     public ulong Seed { get; init; } = 1;
     public StyleGan2TrainerOptions Architecture { get; init; } = new();
+
+    /// <summary>The cosine schedule from <see cref="LearningRate"/> down to the final fraction over <see cref="Steps"/>.</summary>
+    public double LearningRateAt(int step)
+    {
+        double progress = Math.Clamp(step / (double)Steps, 0, 1);
+        double floor = LearningRate * FinalLearningRateFraction;
+        return floor + (LearningRate - floor) * 0.5 * (1 + Math.Cos(Math.PI * progress));
+    }
 
     public void Validate()
     {
         Architecture.Validate();
         if (Steps < 1 || Batch < 1 || !(LearningRate > 0))
             throw new ArgumentException("Steps, Batch and LearningRate must be positive");
+        if (!(FinalLearningRateFraction > 0 && FinalLearningRateFraction <= 1))
+            throw new ArgumentException($"FinalLearningRateFraction must lie in (0, 1], got {FinalLearningRateFraction}");
     }
 }
 
@@ -26,7 +40,7 @@ public sealed record StyleGan2AutoencoderOptions
 /// Stage one of the two-stage Shapes generator: the synthesis network of a StyleGAN2 <see cref="Generator"/> trained
 /// as the decoder of an autoencoder on renders (images only, no labels): a <see cref="LatentEncoder"/> maps each
 /// render to one w, the synthesis network draws it back (random noise, as sampling does), and both minimise the
-/// pixel MSE with Adam (β 0.9, 0.99). The mapping network is not trained here: stage two
+/// pixel MSE with Adam (β 0.9, 0.99; optionally a cosine decay of the learning rate). The mapping network is not trained here: stage two
 /// (<see cref="MappingGanTrainer"/>) trains it adversarially to produce the encoder's w distribution from z.
 /// Batches come from (seed, step), so a resumed run continues exactly.
 /// </summary>
@@ -78,6 +92,8 @@ public sealed class StyleGan2AutoencoderTrainer : IDisposable
         var reals = Renders(new ShapeSampler(unchecked((Options.Seed ^ WorldSalt) * 1_000_003UL + (ulong)StepCount)).SampleBatch(Options.Batch));
         var images = G.Synthesize(E.Forward(reals), new SynthesisOptions(NoiseMode.Random, rng));
         var loss = F.mse_loss(images, reals);
+        foreach (var group in optimizer.ParamGroups)
+            group.LearningRate = Options.LearningRateAt(StepCount);
         optimizer.zero_grad();
         loss.backward();
         optimizer.step();
@@ -133,10 +149,16 @@ public sealed class StyleGan2AutoencoderTrainer : IDisposable
     public void Save(string directory) =>
         TrainingCheckpoint.Save(directory, Prefixed("g.", G).Concat(Prefixed("e.", E)), optimizer, StepCount, Options);
 
-    public static StyleGan2AutoencoderTrainer Resume(string directory, int? steps = null)
+    /// <summary>A run continued from <see cref="Save"/>'s checkpoint; a new step count or final learning rate recomputes the schedule.</summary>
+    public static StyleGan2AutoencoderTrainer Resume(string directory, int? steps = null, double? finalLearningRateFraction = null)
     {
         var state = TrainingCheckpoint.ReadState<StyleGan2AutoencoderOptions>(directory);
-        var trainer = new StyleGan2AutoencoderTrainer(steps is { } s ? state.Options with { Steps = s } : state.Options);
+        var options = state.Options with
+        {
+            Steps = steps ?? state.Options.Steps,
+            FinalLearningRateFraction = finalLearningRateFraction ?? state.Options.FinalLearningRateFraction,
+        };
+        var trainer = new StyleGan2AutoencoderTrainer(options);
         try
         {
             using (var weights = TrainingCheckpoint.ReadWeights(directory))

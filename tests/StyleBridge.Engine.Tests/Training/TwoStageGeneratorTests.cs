@@ -42,6 +42,17 @@ public sealed class TwoStageGeneratorTests(ITestOutputHelper output) : IDisposab
     }
 
     [Fact]
+    public void AutoencoderSchedule_DecaysByCosineToItsFinalFraction()
+    {
+        var options = TinyAutoencoder() with { Steps = 100, LearningRate = 0.002, FinalLearningRateFraction = 0.1 };
+        Assert.Equal(0.002, options.LearningRateAt(0), 12);
+        Assert.Equal(0.0002 + 0.0018 * 0.5, options.LearningRateAt(50), 12);
+        Assert.Equal(0.0002, options.LearningRateAt(100), 12);
+        Assert.Equal(0.002, (options with { FinalLearningRateFraction = 1 }).LearningRateAt(70), 12);
+        Assert.Throws<ArgumentException>(() => (options with { FinalLearningRateFraction = 0 }).Validate());
+    }
+
+    [Fact]
     public void AutoencoderSteps_ReduceTheReconstructionError_AndLeaveTheMappingAlone()
     {
         using var trainer = new StyleGan2AutoencoderTrainer(TinyAutoencoder());
