@@ -166,9 +166,10 @@ internal static class TrainCommands
         var depth = new Option<int?>("--depth") { Description = "hidden layers of the w discriminator" };
         var lr = new Option<double?>("--lr") { Description = "mapping Adam step relative to the weights' scale" };
         var dLr = new Option<double?>("--d-lr") { Description = "discriminator Adam learning rate" };
+        var sliced = new Option<double?>("--sliced") { Description = "weight of the sliced Wasserstein term in the mapping's loss (0: adversarial only)" };
         var command = new Command("stylegan2-mapping",
             "Stage two of the two-stage Shapes generator: train the mapping network so that z ~ N(0, I) lands where the encoder puts renders (logistic GAN loss in w, R1); exports the generator")
-            { oracle, generator, encoder, bank, r1, hidden, depth, lr, dLr };
+            { oracle, generator, encoder, bank, r1, hidden, depth, lr, dLr, sliced };
         var common = AddCommon(command, "stylegan2-mapping");
         command.SetAction((result, cancel) => Task.FromResult(Run(result, common, "stylegan2-mapping", () =>
         {
@@ -187,6 +188,7 @@ internal static class TrainCommands
                 Depth = result.GetValue(depth) ?? defaults.Depth,
                 MappingLearningRate = result.GetValue(lr) ?? defaults.MappingLearningRate,
                 DLearningRate = result.GetValue(dLr) ?? defaults.DLearningRate,
+                SlicedWeight = result.GetValue(sliced) ?? defaults.SlicedWeight,
             };
             string generatorPath = result.GetValue(generator)!;
             Tensor codes;

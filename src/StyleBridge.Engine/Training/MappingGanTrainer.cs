@@ -24,11 +24,20 @@ public sealed record MappingGanOptions
     public int Hidden { get; init; } = 256;
     public int Depth { get; init; } = 3;
     public double EmaDecay { get; init; } = 0.998;
+
+    /// <summary>
+    /// Weight of the sliced Wasserstein distance (squared, <see cref="Projections"/> random directions per step)
+    /// between the mapped batch and the real batch, added to the mapping's loss: it covers every mode of the w
+    /// distribution, which the adversarial loss alone may drop. 0 turns it off.
+    /// </summary>
+    public double SlicedWeight { get; init; } = 10;
+
+    public int Projections { get; init; } = 128;
     public ulong Seed { get; init; } = 1;
 
     public void Validate()
     {
-        if (Steps < 1 || Batch < 1 || BankSize < 1 || Hidden < 1 || Depth < 1)
+        if (Steps < 1 || Batch < 1 || BankSize < 1 || Hidden < 1 || Depth < 1 || Projections < 1 || SlicedWeight < 0 || double.IsNaN(SlicedWeight))
             throw new ArgumentException("Steps, Batch, BankSize, Hidden and Depth must be positive");
         if (!(MappingLearningRate > 0) || !(DLearningRate > 0) || R1Gamma < 0 || double.IsNaN(R1Gamma) || !(EmaDecay >= 0 && EmaDecay < 1))
             throw new ArgumentException("the learning rates must be positive, R1Gamma non-negative and EmaDecay in [0, 1)");
@@ -39,7 +48,8 @@ public sealed record MappingGanOptions
 /// Stage two of the two-stage Shapes generator: the mapping network of a generator whose synthesis network was
 /// trained as an autoencoder's decoder (<see cref="StyleGan2AutoencoderTrainer"/>) learns, adversarially, to turn
 /// z ~ N(0, I) into the w's the encoder gives renders. A <see cref="LatentDiscriminator"/> tells encoded renders
-/// from mapped z's: non-saturating logistic loss, R1 on the real w's every step, Adam β (0, 0.99); the mapping
+/// from mapped z's: non-saturating logistic loss, R1 on the real w's every step, Adam β (0, 0.99), plus a sliced
+/// Wasserstein term that keeps every mode of the real w's covered; the mapping
 /// restarts from the run's seed and its EMA is exported with the synthesis network unchanged.
 /// </summary>
 public sealed class MappingGanTrainer : IDisposable
@@ -128,7 +138,10 @@ public sealed class MappingGanTrainer : IDisposable
     }
 
     /// <summary>One D step (logistic loss, R1 on the reals) and one mapping step (non-saturating loss), then the EMA.</summary>
-    public (double DLoss, double GLoss, double R1) Step()
+    public (double DLoss, double GLoss, double R1) Step() => Step(out _);
+
+    /// <summary>As <see cref="Step()"/>; <paramref name="sliced"/> is the step's sliced Wasserstein term (NaN when off).</summary>
+    public (double DLoss, double GLoss, double R1) Step(out double sliced)
     {
         using var scope = NewDisposeScope();
         using var rng = new RandomGenerator(StyleGan2Trainer.StepSeed((long)Options.Seed, StepCount));
@@ -150,11 +163,21 @@ public sealed class MappingGanTrainer : IDisposable
         foreach (var p in dParameters)
             p.requires_grad = false;
         Tensor gLoss;
+        sliced = double.NaN;
         try
         {
-            gLoss = F.softplus(D.Forward(G.Map(z)).neg()).mean();
+            var mapped = G.Map(z);
+            gLoss = F.softplus(D.Forward(mapped).neg()).mean();
+            var total = gLoss;
+            if (Options.SlicedWeight > 0)
+            {
+                var distance = SlicedWasserstein(mapped, real.detach(), Options.Projections, rng);
+                sliced = distance.item<float>();
+                total = total.add(distance.mul(Options.SlicedWeight));
+            }
+
             gOptim.zero_grad();
-            gLoss.backward();
+            total.backward();
             gOptim.step();
         }
         finally
@@ -168,6 +191,22 @@ public sealed class MappingGanTrainer : IDisposable
                 ema.mul_(Options.EmaDecay).add_(source, alpha: 1 - Options.EmaDecay);
         StepCount++;
         return (logistic.item<float>(), gLoss.item<float>(), penalty.item<float>());
+    }
+
+    /// <summary>
+    /// Squared sliced Wasserstein-2 distance between two equally large batches [N, W]: the mean over random unit
+    /// directions of the mean squared difference of the sorted projections.
+    /// </summary>
+    public static Tensor SlicedWasserstein(Tensor a, Tensor b, int projections, RandomGenerator rng)
+    {
+        if (a.dim() != 2 || !a.shape.SequenceEqual(b.shape))
+            throw new ArgumentException($"expected two batches of the same shape [N, W], got {TensorBytes.Format(a.shape)} and {TensorBytes.Format(b.shape)}");
+        using var scope = NewDisposeScope();
+        var directions = randn(new long[] { a.size(1), projections }, generator: rng);
+        directions = directions.div(directions.norm(0, keepdim: true));
+        var pa = a.matmul(directions).sort(0).Values;
+        var pb = b.matmul(directions).sort(0).Values;
+        return pa.sub(pb).square().mean().MoveToOuterDisposeScope();
     }
 
     // ---- checkpoints and export ----
@@ -252,8 +291,8 @@ public sealed class MappingGanRun(MappingGanTrainer trainer, string? oraclePath)
 
     public IReadOnlyList<(string Name, double Value)> Step()
     {
-        var (d, g, r1) = trainer.Step();
-        return [("d", d), ("g", g), ("r1", r1)];
+        var (d, g, r1) = trainer.Step(out double sliced);
+        return double.IsNaN(sliced) ? [("d", d), ("g", g), ("r1", r1)] : [("d", d), ("g", g), ("sw", sliced), ("r1", r1)];
     }
 
     public IReadOnlyList<(string Name, double Value)> Validate()

@@ -114,13 +114,15 @@ public sealed class TwoStageGeneratorTests(ITestOutputHelper output) : IDisposab
     /// The bank is a fixed cloud away from where a fresh mapping puts z (shifted by 3 in every coordinate): mapping
     /// steps move the mapped mean toward it, and only the mapping and D change.
     /// </summary>
-    [Fact]
-    public void MappingSteps_MoveTheMappedDistributionTowardTheBank_AndTouchOnlyTheMapping()
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(2.0)]
+    public void MappingSteps_MoveTheMappedDistributionTowardTheBank_AndTouchOnlyTheMapping(double slicedWeight)
     {
         var (g, e) = StageOne();
         e.Dispose();
         using var bank = randn(512, 16).mul(0.3).add(3);
-        var options = new MappingGanOptions { Steps = 150, Batch = 64, BankSize = 512, MappingLearningRate = 5e-3, DLearningRate = 2e-3 };
+        var options = new MappingGanOptions { Steps = 150, Batch = 64, BankSize = 512, MappingLearningRate = 5e-3, DLearningRate = 2e-3, SlicedWeight = slicedWeight };
         using var trainer = new MappingGanTrainer(options, g, bank.clone());
         var synthesis = trainer.G.named_parameters().Where(p => !p.name.StartsWith("style.")).Select(p => (p.name, Value: p.parameter.detach().clone())).ToList();
         double Distance()
@@ -184,6 +186,21 @@ public sealed class TwoStageGeneratorTests(ITestOutputHelper output) : IDisposab
         using var scope = NewDisposeScope();
         var z = randn(2, 16);
         Assert.True(loaded.Map(z).allclose(resumed.GEma.Map(z), rtol: 1e-5, atol: 1e-6));
+    }
+
+    /// <summary>A shift by v moves every projection on a unit direction d by v·d: the mean of (v·d)² is |v|²/W.</summary>
+    [Fact]
+    public void SlicedWasserstein_IsZeroForTheSameBatch_AndMeasuresAShift()
+    {
+        using var scope = NewDisposeScope();
+        using var rng = new TorchSharp.torch.Generator(3);
+        var a = randn(256, 8);
+        var shift = tensor(new float[] { 1, -2, 0, 0.5f, 0, 0, 1, 0 });
+        Assert.Equal(0, MappingGanTrainer.SlicedWasserstein(a, a, 64, rng).item<float>(), 6);
+        double expected = shift.square().sum().item<float>() / 8;
+        double measured = MappingGanTrainer.SlicedWasserstein(a.add(shift), a, 8192, rng).item<float>();
+        Assert.InRange(measured, 0.93 * expected, 1.07 * expected);
+        Assert.Throws<ArgumentException>(() => { MappingGanTrainer.SlicedWasserstein(a, randn(128, 8), 4, rng); });
     }
 
     [Fact]
