@@ -30,7 +30,7 @@ public sealed record MappingGanOptions
     /// between the mapped batch and the real batch, added to the mapping's loss: it covers every mode of the w
     /// distribution, which the adversarial loss alone may drop. 0 turns it off.
     /// </summary>
-    public double SlicedWeight { get; init; } = 10;
+    public double SlicedWeight { get; init; } = 2;
 
     public int Projections { get; init; } = 128;
     public ulong Seed { get; init; } = 1;
