@@ -1,3 +1,4 @@
+using StyleBridge.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -30,9 +31,9 @@ public static class ImageTensors
 
         using var scope = NewDisposeScope();
         var bytes = tensor(hwc, [images.Count, height, width, 3], ScalarType.Byte, device);
-        var unit = bytes.to_type(ScalarType.Float32).div(255);
+        var unit = bytes.to_type(ScalarType.Float32).DivScalar(255);
         var nchw = unit.permute(0, 3, 1, 2);
-        var result = range == PixelRange.ZeroToOne ? nchw.contiguous() : nchw.sub(0.5).div(0.5).contiguous();
+        var result = range == PixelRange.ZeroToOne ? nchw.contiguous() : nchw.SubScalar(0.5).DivScalar(0.5).contiguous();
         return result.MoveToOuterDisposeScope();
     }
 
@@ -57,7 +58,7 @@ public static class ImageTensors
         byte[] all;
         using (NewDisposeScope())
         {
-            var bytes = images.add(1).mul(127.5).add(0.5).clamp(0, 255).to_type(ScalarType.Byte);
+            var bytes = images.AddScalar(1).MulScalar(127.5).AddScalar(0.5).ClampScalar(0, 255).to_type(ScalarType.Byte);
             all = bytes.permute(0, 2, 3, 1).contiguous().cpu().data<byte>().ToArray();
         }
 

@@ -101,7 +101,7 @@ public sealed class InvertExecutor(ModelHost models) : IBatchExecutor
     public static double Psnr(Tensor a, Tensor b)
     {
         using var scope = NewDisposeScope();
-        Tensor Bytes(Tensor x) => x.clamp(-1, 1).add(1).mul(127.5).round();
+        Tensor Bytes(Tensor x) => x.ClampScalar(-1, 1).AddScalar(1).MulScalar(127.5).round();
         double mse = Bytes(a).sub(Bytes(b)).square().mean().to(ScalarType.Float64).item<double>();
         return mse == 0 ? 100 : 10 * Math.Log10(255.0 * 255.0 / mse);
     }

@@ -139,9 +139,9 @@ public sealed record ClipImageTransform(int Resolution = 224, ClipResizeMode Res
             return x.alias();
         using var mean = Channels(ClipPreprocessor.Mean, x);
         using var std = Channels(ClipPreprocessor.Std, x);
-        var y = x.mul(0.5).add_(0.5).sub_(mean).div_(std);
+        var y = x.MulScalar(0.5).AddScalar_(0.5).sub_(mean).div_(std);
         if (Normalization == ClipInputNormalization.DoubleMeanStdWithClamp)
-            y = y.clamp(0, 1).sub_(mean).div_(std);
+            y = y.ClampScalar(0, 1).sub_(mean).div_(std);
         return y;
     }
 

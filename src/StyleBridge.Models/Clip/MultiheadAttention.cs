@@ -44,7 +44,7 @@ public sealed class MultiheadAttention : TorchModule
         var qkv = Functional.Linear(x, InProjWeight, InProjBias); // [N, L, 3·width]
         // one copy into [3, N·H, L, hd] instead of three
         var split = qkv.view(n, length, 3, Heads, HeadDim).permute(2, 0, 3, 1, 4).reshape(3, batchHeads, length, HeadDim);
-        var q = split.select(0, 0).div(Math.Sqrt(HeadDim));
+        var q = split.select(0, 0).DivScalar(Math.Sqrt(HeadDim));
         var kT = split.select(0, 1).transpose(1, 2);
         var v = split.select(0, 2);
 

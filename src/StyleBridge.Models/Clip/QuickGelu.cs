@@ -12,7 +12,7 @@ public sealed class QuickGelu : TorchModule
     public Tensor Forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var gate = x.mul(1.702).sigmoid_(); // in place on our own temporary: sigmoid's backward needs only its output
+        var gate = x.MulScalar(1.702).sigmoid_(); // in place on our own temporary: sigmoid's backward needs only its output
         return x.mul(gate).MoveToOuterDisposeScope();
     }
 }

@@ -173,7 +173,7 @@ public sealed class LatentPrior : TorchModule
         var conditional = both[TensorIndex.Slice(0, b)];
         var nullPrediction = both[TensorIndex.Slice(b)];
         observe?.Invoke(conditional, nullPrediction);
-        return nullPrediction.add(conditional.sub(nullPrediction).mul(condScale)).MoveToOuterDisposeScope();
+        return nullPrediction.add(conditional.sub(nullPrediction).MulScalar(condScale)).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -198,7 +198,7 @@ public sealed class LatentPrior : TorchModule
             long step = schedule.Timesteps[k];
             var t = full(b, step, dtype: ScalarType.Int64, device: condition.device);
             x0 = GuidedPrediction(x, t, condition, sampling.CondScale);
-            var mean = x0.mul(schedule.Coef1[k]).add(x.mul(schedule.Coef2[k]));
+            var mean = x0.MulScalar(schedule.Coef1[k]).add(x.MulScalar(schedule.Coef2[k]));
             var eps = noise([b, Config.Dim]).to(dtype);
             if (trajectory is not null)
             {
@@ -208,7 +208,7 @@ public sealed class LatentPrior : TorchModule
                 trajectory.Noise.Add(eps.detach().clone().DetachFromDisposeScope());
             }
             float nonzero = step > 0 ? 1f : 0f;
-            x = mean.add(eps.mul(nonzero * schedule.Sigma[k]));
+            x = mean.add(eps.MulScalar(nonzero * schedule.Sigma[k]));
         }
         return x0.MoveToOuterDisposeScope();
     }
@@ -233,7 +233,7 @@ public sealed class LatentPrior : TorchModule
         var mean = LatentMean.to(z.dtype);
         var w = z.mul(LatentStd.to(z.dtype)).add(mean);
         if (truncation < 1.0)
-            w = mean.add(w.sub(mean).mul(truncation));
+            w = mean.add(w.sub(mean).MulScalar(truncation));
         return w.MoveToOuterDisposeScope();
     }
 

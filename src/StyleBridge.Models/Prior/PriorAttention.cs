@@ -37,7 +37,7 @@ public sealed class PriorAttention : TorchModule
         using var scope = NewDisposeScope();
         long b = x.shape[0], n = x.shape[1];
         var h = Norm.Forward(x);
-        var q = ToQ.forward(h).view(b, n, heads, dimHead).transpose(1, 2).mul(Math.Pow(dimHead, -0.5));
+        var q = ToQ.forward(h).view(b, n, heads, dimHead).transpose(1, 2).MulScalar(Math.Pow(dimHead, -0.5));
         var kv = ToKv.forward(h).chunk(2, -1);
         q = RotaryEmbedding.Rotate(q, angles);
         var k = RotaryEmbedding.Rotate(kv[0], angles);

@@ -45,7 +45,7 @@ public sealed class EqualConv2d : TorchModule
     public Tensor Forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var weight = Weight.mul(Scale);
+        var weight = Weight.MulScalar(Scale);
         return Functional.Conv2d(x, weight, Bias, Stride, Padding).MoveToOuterDisposeScope();
     }
 }

@@ -34,8 +34,8 @@ public sealed class EqualLinear : TorchModule
     public Tensor Forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var weight = Weight.mul(Scale);
-        var bias = Bias.mul(LrMul);
+        var weight = Weight.MulScalar(Scale);
+        var bias = Bias.MulScalar(LrMul);
         var output = Activation
             ? FusedLeakyRelu.Apply(Functional.Linear(x, weight), bias)
             : Functional.Linear(x, weight, bias);

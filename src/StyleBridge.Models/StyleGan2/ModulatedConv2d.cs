@@ -76,19 +76,19 @@ public sealed class ModulatedConv2d : TorchModule
     {
         using var scope = NewDisposeScope();
         long n = s.size(0);
-        var style = s.to(Weight.dtype).mul(Scale);                                     // [N, I]
+        var style = s.to(Weight.dtype).MulScalar(Scale);                                     // [N, I]
         Tensor factor;                                                                  // [N, O, I]
         if (Demodulate)
         {
             var energy = Weight.view(OutChannel, InChannel, KernelSize * KernelSize).square().sum(2);   // [O, I]
-            var demod = style.square().matmul(energy.t()).add(DemodEpsilon).rsqrt();                   // [N, O]
+            var demod = style.square().matmul(energy.t()).AddScalar(DemodEpsilon).rsqrt();                   // [N, O]
             if (gain != 1)
-                demod = demod.mul(gain);
+                demod = demod.MulScalar(gain);
             factor = demod.unsqueeze(2).mul(style.unsqueeze(1));
         }
         else
         {
-            factor = (gain == 1 ? style : style.mul(gain)).unsqueeze(1).expand(n, OutChannel, InChannel);
+            factor = (gain == 1 ? style : style.MulScalar(gain)).unsqueeze(1).expand(n, OutChannel, InChannel);
         }
 
         return Weight.mul(factor.view(n, OutChannel, InChannel, 1, 1)).MoveToOuterDisposeScope();
@@ -140,7 +140,7 @@ public sealed class ModulatedConv2d : TorchModule
         bool inPlace = !is_grad_enabled();
         var style = s.to(x.dtype).view(n, InChannel, 1, 1);
         var input = x.mul(style);
-        var weight = Weight.view(OutChannel, InChannel, k, k).mul(Scale * gain).to(x.dtype);
+        var weight = Weight.view(OutChannel, InChannel, k, k).MulScalar(Scale * gain).to(x.dtype);
         var b = bias is null ? null : ScaledBias(bias, gain, x.dtype);
 
         // Without demodulation the bias is shared by the batch and rides in the convolution.
@@ -162,7 +162,7 @@ public sealed class ModulatedConv2d : TorchModule
 
         // demod[n, o] = rsqrt(Σ_i (scale·s[n,i])² · Σ_kk W[o,i]² + ε)
         var energy = Weight.view(OutChannel, InChannel, k * k).square().sum(2);
-        var demod = s.to(Weight.dtype).mul(Scale).square().matmul(energy.t()).add(DemodEpsilon).rsqrt().to(x.dtype).view(n, OutChannel, 1, 1);
+        var demod = s.to(Weight.dtype).MulScalar(Scale).square().matmul(energy.t()).AddScalar(DemodEpsilon).rsqrt().to(x.dtype).view(n, OutChannel, 1, 1);
         if (inPlace)
         {
             output.mul_(demod);
@@ -196,7 +196,7 @@ public sealed class ModulatedConv2d : TorchModule
     {
         var b = bias.reshape(-1);
         if (gain != 1)
-            b = b.mul(gain);
+            b = b.MulScalar(gain);
         return b.to(dtype);
     }
 }

@@ -15,10 +15,14 @@ public sealed class NoiseInjection : TorchModule
     /// </summary>
     public Tensor Forward(Tensor image, Tensor noise, double gain = 1)
     {
-        using var strength = Weight.to(image.dtype).mul(gain);
+        using var strength = Weight.to(image.dtype).MulScalar(gain);
         using var n = noise.dtype == image.dtype ? noise.alias() : noise.to(image.dtype);
         if (!is_grad_enabled())
-            return image.addcmul_(n, strength, 1);
+        {
+            using var one = 1.ToScalar();
+            return image.addcmul_(n, strength, one);
+        }
+
         using var scaled = n.mul(strength);
         return image.add(scaled);
     }

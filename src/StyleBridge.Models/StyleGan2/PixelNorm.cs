@@ -12,7 +12,7 @@ public sealed class PixelNorm : TorchModule
     public Tensor Forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var norm = x.square().mean([1], keepdim: true).add(1e-8).rsqrt();
+        var norm = x.square().mean([1], keepdim: true).AddScalar(1e-8).rsqrt();
         return x.mul(norm).MoveToOuterDisposeScope();
     }
 }

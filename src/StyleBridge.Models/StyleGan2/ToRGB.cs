@@ -29,7 +29,7 @@ public sealed class ToRGB : TorchModule
         bool inPlace = !is_grad_enabled();
         var output = Conv.Forward(x, s, Bias);
         if (Clamp is { } c)
-            output = inPlace ? output.clamp_(-c, c) : output.clamp(-c, c);
+            output = inPlace ? output.ClampScalar_(-c, c) : output.ClampScalar(-c, c);
         if (output.dtype == ScalarType.Float16)
             output = output.to(ScalarType.Float32);
         if (skip is not null)

@@ -18,9 +18,9 @@ public static class FusedLeakyRelu
         var y = x;
         if (bias is not null)
             y = y.add(BroadcastBias(bias, x));
-        y = y.leaky_relu(negativeSlope).mul(scale ?? Gain);
+        y = y.leaky_relu(negativeSlope).MulScalar(scale ?? Gain);
         if (clamp is { } c)
-            y = y.clamp(-c, c);
+            y = y.ClampScalar(-c, c);
         return y.MoveToOuterDisposeScope();
     }
 
@@ -37,12 +37,12 @@ public static class FusedLeakyRelu
             if (clamp is not { } c)
                 return y;
             using (y)
-                return y.clamp(-c, c);
+                return y.ClampScalar(-c, c);
         }
 
         // Without autograd the activation overwrites its input; the caller owns the result either way.
         var r = scaled.alias().leaky_relu_(negativeSlope);
-        return clamp is { } limit ? r.clamp_(-limit, limit) : r;
+        return clamp is { } limit ? r.ClampScalar_(-limit, limit) : r;
     }
 
     private static Tensor BroadcastBias(Tensor bias, Tensor x)
