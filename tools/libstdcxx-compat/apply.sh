@@ -10,7 +10,8 @@
 # Idempotent: a patched copy is recognised by its NEEDED entry. Usage: apply.sh DIR...
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-libstdcxx="$(/sbin/ldconfig -p | awk '/libstdc\+\+\.so\.6 .*x86-64/ {print $NF; exit}')"
+# (awk and grep read their whole input: an early exit would SIGPIPE the writer, and pipefail would fail the script)
+libstdcxx="$(/sbin/ldconfig -p | awk '!found && /libstdc\+\+\.so\.6 .*x86-64/ {print $NF; found = 1}')"
 if [ -z "$libstdcxx" ] || grep -qa 'GLIBCXX_3\.4\.32' "$libstdcxx"; then
   exit 0
 fi
@@ -26,7 +27,7 @@ for dir in "$@"; do
   while IFS= read -r -d '' lib; do
     libdir="$(dirname "$lib")"
     cp -f "$cache/$shim_name" "$libdir/$shim_name"
-    if patchelf --print-needed "$lib" | grep -qx "$shim_name"; then
+    if patchelf --print-needed "$lib" | grep -x "$shim_name" >/dev/null; then
       continue
     fi
     tmp="$lib.patching"
