@@ -119,13 +119,16 @@ internal static class GanCommands
         var noise = NoiseOption();
         var output = new Option<string>("--out") { Description = "output directory (receives 0.png … N-1.png), or one .png file when --count is 1", Required = true };
         var device = DeviceOption();
+        var threads = new Option<int?>("--threads") { Description = "intra-op threads (default: one per core)" };
 
         var command = new Command("sample", "images from seeded z")
         {
-            weights, models, config, seed, count, truncation, noise, output, device,
+            weights, models, config, seed, count, truncation, noise, output, device, threads,
         };
         command.SetAction(parse => Guarded(parse, () =>
         {
+            if (parse.GetValue(threads) is { } t)
+                TorchRuntime.Initialize(t);
             int n = parse.GetValue(count);
             if (n < 1)
                 throw new ArgumentException($"--count must be at least 1, got {n}");

@@ -50,6 +50,15 @@ public sealed class SampleCountTests
     }
 
     [Fact]
+    public void Threads_option_is_accepted_and_a_bad_count_is_refused()
+    {
+        using var set = new TestModelSet();
+        Sample(set, 3, 2, "threads", "--threads", "2");
+        var refused = Cli.Run("gan", "sample", "--models", set.Root, "--seed", "1", "--threads", "x", "--out", set.File("bad"));
+        Assert.NotEqual(0, refused.ExitCode);
+    }
+
+    [Fact]
     public void Image_i_does_not_depend_on_the_count_and_image_0_is_the_single_file_sample()
     {
         using var set = new TestModelSet();
