@@ -19,6 +19,7 @@ public sealed class BatchingWorker
     private readonly Dictionary<string, LinkedList<WorkItem>> pending = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource stopping = new(); // never disposed: see Stop
     private Thread? thread;
+    private int stopped;
 
     public BatchingWorker(InferenceQueue queue, IEnumerable<IBatchExecutor> executors, ServingTelemetry telemetry, ILogger<BatchingWorker> logger)
     {
@@ -231,7 +232,4 @@ public sealed class BatchingWorker
 
     private static bool IsOutOfMemory(Exception e) =>
         e is OutOfMemoryException || e.Message.Contains("out of memory", StringComparison.OrdinalIgnoreCase);
-
-
-    private int stopped;
 }
