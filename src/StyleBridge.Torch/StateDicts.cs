@@ -47,6 +47,15 @@ public static class StateDicts
         return result;
     }
 
+    /// <summary><see cref="Of(nn.Module)"/> with every name behind <paramref name="prefix"/> (several modules in one file).</summary>
+    public static IEnumerable<KeyValuePair<string, Tensor>> Of(nn.Module module, string prefix) =>
+        Of(module).Select(e => new KeyValuePair<string, Tensor>(prefix + e.Key, e.Value));
+
+    /// <summary>The entries of <paramref name="weights"/> whose names start with <paramref name="prefix"/>, without it (borrowed).</summary>
+    public static Dictionary<string, Tensor> Under(IReadOnlyDictionary<string, Tensor> weights, string prefix) =>
+        weights.Where(e => e.Key.StartsWith(prefix, StringComparison.Ordinal))
+            .ToDictionary(e => e.Key[prefix.Length..], e => e.Value, StringComparer.Ordinal);
+
     private static void Collect(nn.Module module, string prefix, Dictionary<string, Tensor> persistent, List<KeyValuePair<string, Tensor>> into)
     {
         foreach (var (name, p) in module.named_parameters(recurse: false))

@@ -121,10 +121,7 @@ public sealed class MappingGanTrainer : IDisposable
             {
                 using var scope = NewDisposeScope();
                 using var mode = inference_mode();
-                var images = ShapeSampler.Render(sampler.SampleBatch(Math.Min(250, count - done)));
-                int factor = StyleGan2TrainerOptions.WorldSize / encoder.Size;
-                if (factor > 1)
-                    images = F.avg_pool2d(images, factor);
+                var images = StyleGan2Trainer.RenderAt(sampler.SampleBatch(Math.Min(250, count - done)), encoder.Size);
                 parts.Add(encoder.Forward(images).clone().MoveToOuterDisposeScope());
             }
 
@@ -160,8 +157,7 @@ public sealed class MappingGanTrainer : IDisposable
         logistic.add(penalty.mul(Options.R1Gamma / 2)).backward();
         dOptim.step();
 
-        foreach (var p in dParameters)
-            p.requires_grad = false;
+        StyleGan2Trainer.SetRequiresGrad(dParameters, false);
         Tensor gLoss;
         sliced = double.NaN;
         try
@@ -182,13 +178,10 @@ public sealed class MappingGanTrainer : IDisposable
         }
         finally
         {
-            foreach (var p in dParameters)
-                p.requires_grad = true;
+            StyleGan2Trainer.SetRequiresGrad(dParameters, true);
         }
 
-        using (no_grad())
-            foreach (var (ema, source) in emaPairs)
-                ema.mul_(Options.EmaDecay).add_(source, alpha: 1 - Options.EmaDecay);
+        StyleGan2Trainer.Accumulate(emaPairs, Options.EmaDecay);
         StepCount++;
         return (logistic.item<float>(), gLoss.item<float>(), penalty.item<float>());
     }
@@ -213,9 +206,9 @@ public sealed class MappingGanTrainer : IDisposable
 
     public void Save(string directory)
     {
-        var weights = StyleGan2AutoencoderTrainer.Prefixed("g.", G)
-            .Concat(StyleGan2AutoencoderTrainer.Prefixed("ema.", GEma.Style))
-            .Concat(StyleGan2AutoencoderTrainer.Prefixed("d.", D))
+        var weights = StateDicts.Of(G, "g.")
+            .Concat(StateDicts.Of(GEma.Style, "ema."))
+            .Concat(StateDicts.Of(D, "d."))
             .Append(new KeyValuePair<string, Tensor>("bank", Bank))
             .ToList();
         TrainingCheckpoint.Save(directory, weights, gOptim, StepCount, Options);
@@ -227,14 +220,14 @@ public sealed class MappingGanTrainer : IDisposable
         var state = TrainingCheckpoint.ReadState<MappingGanOptions>(directory);
         using var weights = TrainingCheckpoint.ReadWeights(directory);
         Generator g;
-        using (var stage = StyleGan2Weights.FromTensors(StyleGan2AutoencoderTrainer.Unprefixed(weights, "g.")))
+        using (var stage = StyleGan2Weights.FromTensors(StateDicts.Under(weights, "g.")))
             g = Generator.FromWeights(stage);
         var trainer = new MappingGanTrainer(steps is { } s ? state.Options with { Steps = s } : state.Options, g,
             weights["bank"].clone(), resetMapping: false);
         try
         {
-            StateDicts.LoadInto(trainer.GEma.Style, StyleGan2AutoencoderTrainer.Unprefixed(weights, "ema."));
-            StateDicts.LoadInto(trainer.D, StyleGan2AutoencoderTrainer.Unprefixed(weights, "d."));
+            StateDicts.LoadInto(trainer.GEma.Style, StateDicts.Under(weights, "ema."));
+            StateDicts.LoadInto(trainer.D, StateDicts.Under(weights, "d."));
             TrainingCheckpoint.LoadOptimizer(directory, trainer.gOptim);
             trainer.dOptim.load_state_dict(Path.Combine(directory, "d_optimizer.bin"));
             trainer.StepCount = state.Step;

@@ -78,7 +78,7 @@ public sealed class PriorTrainer : IDisposable
         else
         {
             StateDicts.LoadInto(Model, resumeWeights.Where(kv => !kv.Key.StartsWith("ema.", StringComparison.Ordinal)).ToDictionary());
-            StateDicts.LoadInto(Ema, resumeWeights.Where(kv => kv.Key.StartsWith("ema.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key[4..], kv => kv.Value));
+            StateDicts.LoadInto(Ema, StateDicts.Under(resumeWeights, "ema."));
         }
 
         Ema.Freeze();
@@ -166,7 +166,7 @@ public sealed class PriorTrainer : IDisposable
 
     public void Save(string directory)
     {
-        var tensors = StateDicts.Of(Model).Concat(StateDicts.Of(Ema).Select(kv => new KeyValuePair<string, Tensor>("ema." + kv.Key, kv.Value)));
+        var tensors = StateDicts.Of(Model).Concat(StateDicts.Of(Ema, "ema."));
         TrainingCheckpoint.Save(directory, tensors, optimizer, StepCount, Options);
     }
 

@@ -101,13 +101,12 @@ public sealed class StyleGan2AutoencoderTrainer : IDisposable
         return loss.item<float>();
     }
 
-    /// <summary>Reconstructions of <paramref name="scenes"/> (eval: no gradients), [N, 3, size, size].</summary>
-    public Tensor Reconstruct(IReadOnlyList<ShapeScene> scenes, RandomGenerator rng)
+    /// <summary>Reconstructions of images [N, 3, size, size] (eval: no gradients), clamped to [-1, 1].</summary>
+    public Tensor Reconstruct(Tensor images, RandomGenerator rng)
     {
         using var scope = NewDisposeScope();
         using var mode = inference_mode();
-        var reals = Renders(scenes);
-        return G.Synthesize(E.Forward(reals), new SynthesisOptions(NoiseMode.Random, rng)).clamp(-1, 1).MoveToOuterDisposeScope();
+        return G.Synthesize(E.Forward(images), new SynthesisOptions(NoiseMode.Random, rng)).ClampScalar(-1, 1).MoveToOuterDisposeScope();
     }
 
     /// <summary>Reconstruction PSNR (dB, on [0, 255]) and, with an oracle, the fraction whose five attributes it reads unchanged.</summary>
@@ -116,7 +115,7 @@ public sealed class StyleGan2AutoencoderTrainer : IDisposable
         using var scope = NewDisposeScope();
         using var rng = new RandomGenerator(StyleGan2Trainer.StepSeed(~(long)Options.Seed, 0));
         var reals = Renders(scenes);
-        var images = Reconstruct(scenes, rng);
+        var images = Reconstruct(reals, rng);
         double mse = images.sub(reals).square().mean().item<float>() * 127.5 * 127.5;
         double psnr = 10 * Math.Log10(255.0 * 255.0 / Math.Max(mse, 1e-12));
         if (oracle is null || Options.Architecture.Size != StyleGan2TrainerOptions.WorldSize)
@@ -134,20 +133,12 @@ public sealed class StyleGan2AutoencoderTrainer : IDisposable
         return (psnr, kept / (double)scenes.Count);
     }
 
-    private Tensor Renders(IReadOnlyList<ShapeScene> scenes)
-    {
-        using var scope = NewDisposeScope();
-        var images = ShapeSampler.Render(scenes);
-        int factor = StyleGan2TrainerOptions.WorldSize / Options.Architecture.Size;
-        if (factor > 1)
-            images = F.avg_pool2d(images, factor);
-        return images.MoveToOuterDisposeScope();
-    }
+    private Tensor Renders(IReadOnlyList<ShapeScene> scenes) => StyleGan2Trainer.RenderAt(scenes, Options.Architecture.Size);
 
     // ---- checkpoints and export ----
 
     public void Save(string directory) =>
-        TrainingCheckpoint.Save(directory, Prefixed("g.", G).Concat(Prefixed("e.", E)), optimizer, StepCount, Options);
+        TrainingCheckpoint.Save(directory, StateDicts.Of(G, "g.").Concat(StateDicts.Of(E, "e.")), optimizer, StepCount, Options);
 
     /// <summary>A run continued from <see cref="Save"/>'s checkpoint; a new step count or final learning rate recomputes the schedule.</summary>
     public static StyleGan2AutoencoderTrainer Resume(string directory, int? steps = null, double? finalLearningRateFraction = null)
@@ -163,8 +154,8 @@ public sealed class StyleGan2AutoencoderTrainer : IDisposable
         {
             using (var weights = TrainingCheckpoint.ReadWeights(directory))
             {
-                StateDicts.LoadInto(trainer.G, Unprefixed(weights, "g."));
-                StateDicts.LoadInto(trainer.E, Unprefixed(weights, "e."));
+                StateDicts.LoadInto(trainer.G, StateDicts.Under(weights, "g."));
+                StateDicts.LoadInto(trainer.E, StateDicts.Under(weights, "e."));
             }
 
             TrainingCheckpoint.LoadOptimizer(directory, trainer.optimizer);
@@ -223,12 +214,6 @@ public sealed class StyleGan2AutoencoderTrainer : IDisposable
         encoder.Freeze();
         return encoder;
     }
-
-    internal static IEnumerable<KeyValuePair<string, Tensor>> Prefixed(string prefix, nn.Module module) =>
-        StateDicts.Of(module).Select(e => new KeyValuePair<string, Tensor>(prefix + e.Key, e.Value));
-
-    internal static Dictionary<string, Tensor> Unprefixed(IReadOnlyDictionary<string, Tensor> weights, string prefix) =>
-        weights.Where(e => e.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(e => e.Key[prefix.Length..], e => e.Value, StringComparer.Ordinal);
 
     public void Dispose()
     {

@@ -112,9 +112,15 @@ public sealed class StyleGan2Trainer : IDisposable
     {
         ulong worldSeed = Options.WorldSeed ?? unchecked((ulong)Options.Seed);
         var sampler = new ShapeSampler(unchecked((worldSeed ^ WorldStreamSalt) * SeedMultiplier + (ulong)step));
+        return RenderAt(sampler.SampleBatch(Options.Batch), Options.Size);
+    }
+
+    /// <summary>Renders at <paramref name="size"/> px (area-downsampled from the world's 64), [N, 3, size, size] in [-1, 1].</summary>
+    internal static Tensor RenderAt(IReadOnlyList<ShapeScene> scenes, int size)
+    {
         using var scope = NewDisposeScope();
-        var images = ShapeSampler.Render(sampler.SampleBatch(Options.Batch));
-        int factor = StyleGan2TrainerOptions.WorldSize / Options.Size;
+        var images = ShapeSampler.Render(scenes);
+        int factor = StyleGan2TrainerOptions.WorldSize / size;
         if (factor > 1)
             images = nn.functional.avg_pool2d(images, factor);
         return images.MoveToOuterDisposeScope();
@@ -222,18 +228,20 @@ public sealed class StyleGan2Trainer : IDisposable
         return G.MixStyles(G.Map(z[0]), G.Map(z[1]), rng).MoveToOuterDisposeScope();
     }
 
-    private static void SetRequiresGrad(List<Parameter> parameters, bool value)
+    internal static void SetRequiresGrad(List<Parameter> parameters, bool value)
     {
         foreach (var p in parameters)
             p.requires_grad = value;
     }
 
     /// <summary>rosinality's <c>accumulate</c>: ema ← ema·β + g·(1 − β) for every parameter (buffers untouched).</summary>
-    private void Accumulate(double decay)
+    private void Accumulate(double decay) => Accumulate(emaPairs, decay);
+
+    internal static void Accumulate(IReadOnlyList<(Parameter Ema, Parameter Source)> pairs, double decay)
     {
         using var _ = no_grad();
-        foreach (var (ema, source) in emaPairs)
-            ema.mul_(decay).add_(source, alpha: 1 - decay);
+        foreach (var (ema, source) in pairs)
+            ema.MulScalar_(decay).add_(source, alpha: 1 - decay);
     }
 
     // ---- checkpoints ----

@@ -73,11 +73,7 @@ public sealed class Discriminator : TorchModule
     /// </summary>
     public Tensor Forward(Tensor images)
     {
-        ArgumentNullException.ThrowIfNull(images);
-        if (images.dim() != 4 || images.size(0) < 1 || images.size(1) != 3 || images.size(2) != Size || images.size(3) != Size
-            || !images.dtype.IsFloatingPoint())
-            throw new ArgumentException(
-                $"expected floating images [N ≥ 1, 3, {Size}, {Size}], got {images.dtype} {TensorBytes.Format(images.shape)}", nameof(images));
+        CheckImages(images, Size);
         long n = images.size(0);
         long group = Math.Min(n, StddevGroup);
         if (n % group != 0)
@@ -91,6 +87,16 @@ public sealed class Discriminator : TorchModule
         x = FinalConv.Forward(x).view(n, -1);
         x = FinalLinear[1].Forward(FinalLinear[0].Forward(x));
         return x.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Throws unless <paramref name="images"/> is a floating [N ≥ 1, 3, size, size] batch (D's and the encoder's input).</summary>
+    internal static void CheckImages(Tensor images, int size)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        if (images.dim() != 4 || images.size(0) < 1 || images.size(1) != 3 || images.size(2) != size || images.size(3) != size
+            || !images.dtype.IsFloatingPoint())
+            throw new ArgumentException(
+                $"expected floating images [N ≥ 1, 3, {size}, {size}], got {images.dtype} {TensorBytes.Format(images.shape)}", nameof(images));
     }
 
     /// <summary>

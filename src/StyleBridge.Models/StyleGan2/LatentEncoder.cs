@@ -54,11 +54,7 @@ public sealed class LatentEncoder : TorchModule
 
     public Tensor Forward(Tensor images)
     {
-        ArgumentNullException.ThrowIfNull(images);
-        if (images.dim() != 4 || images.size(0) < 1 || images.size(1) != 3 || images.size(2) != Size || images.size(3) != Size
-            || !images.dtype.IsFloatingPoint())
-            throw new ArgumentException(
-                $"expected floating images [N ≥ 1, 3, {Size}, {Size}], got {images.dtype} {TensorBytes.Format(images.shape)}", nameof(images));
+        Discriminator.CheckImages(images, Size);
         using var scope = NewDisposeScope();
         var x = FromRgb.Forward(images);
         foreach (var block in blocks)
