@@ -18,6 +18,8 @@ internal static class TrainCommands
         StyleGan2(),
         StyleGan2Autoencoder(),
         StyleGan2Mapping(),
+        StyleGan2SceneMapping(),
+        StyleGan2Distill(),
         Prior(),
         Csla(),
         DeltaEdit(),
@@ -167,9 +169,10 @@ internal static class TrainCommands
         var lr = new Option<double?>("--lr") { Description = "mapping Adam step relative to the weights' scale" };
         var dLr = new Option<double?>("--d-lr") { Description = "discriminator Adam learning rate" };
         var sliced = new Option<double?>("--sliced") { Description = "weight of the sliced Wasserstein term in the mapping's loss (0: adversarial only)" };
+        var keep = new Option<bool>("--keep-mapping") { Description = "start from the generator's own mapping network (e.g. one stylegan2-scene-mapping trained) instead of a fresh one" };
         var command = new Command("stylegan2-mapping",
             "Stage two of the two-stage Shapes generator: train the mapping network so that z ~ N(0, I) lands where the encoder puts renders (logistic GAN loss in w, R1); exports the generator")
-            { oracle, generator, encoder, bank, r1, hidden, depth, lr, dLr, sliced };
+            { oracle, generator, encoder, bank, r1, hidden, depth, lr, dLr, sliced, keep };
         var common = AddCommon(command, "stylegan2-mapping");
         command.SetAction((result, cancel) => Task.FromResult(Run(result, common, "stylegan2-mapping", () =>
         {
@@ -195,7 +198,81 @@ internal static class TrainCommands
             using (var e = StyleGan2AutoencoderTrainer.LoadEncoder(result.GetValue(encoder) ?? StyleGan2AutoencoderTrainer.EncoderPath(generatorPath)))
                 codes = MappingGanTrainer.EncodeBank(e, options.BankSize, options.Seed);
             var g = StyleBridge.Models.StyleGan2.Generator.FromFile(generatorPath);
-            return new MappingGanRun(new MappingGanTrainer(options, g, codes), result.GetValue(oracle));
+            return new MappingGanRun(new MappingGanTrainer(options, g, codes, resetMapping: !result.GetValue(keep)), result.GetValue(oracle));
+        }, cancel)));
+        return command;
+    }
+
+    /// <summary>Stage two by regression: the mapping network sends each scene code to the encoder's w of its render.</summary>
+    private static Command StyleGan2SceneMapping()
+    {
+        var oracle = new Option<string>("--oracle") { Description = "attribute oracle for validation (skipped if absent)", DefaultValueFactory = _ => "weights/shapes/oracle.safetensors" };
+        var generator = new Option<string>("--generator") { Description = "the generator stage one exported", DefaultValueFactory = _ => "artifacts/train/stylegan2-autoencoder.safetensors" };
+        var encoder = new Option<string?>("--encoder") { Description = "its encoder (default: the .encoder.safetensors beside the generator)" };
+        var scenes = new Option<int?>("--scenes") { Description = "scenes rendered and encoded as the targets" };
+        var lr = new Option<double?>("--lr") { Description = "Adam step relative to the weights' scale" };
+        var lrFinal = new Option<double?>("--lr-final") { Description = "learning rate at the last step as a fraction of --lr (cosine decay)" };
+        var layers = new Option<int?>("--mapping-layers") { Description = "depth of the new mapping network (n_mlp; default: stage one's)" };
+        var command = new Command("stylegan2-scene-mapping",
+            "Stage two of the two-stage Shapes generator by regression: z's first coordinates code a scene (argmax per attribute, jitter from Φ), and the mapping network learns to send z to the encoder's w of that scene's render (MSE); exports the generator")
+            { oracle, generator, encoder, scenes, lr, lrFinal, layers };
+        var common = AddCommon(command, "stylegan2-scene-mapping");
+        command.SetAction((result, cancel) => Task.FromResult(Run(result, common, "stylegan2-scene-mapping", () =>
+        {
+            string checkpoint = result.GetValue(common.Checkpoint) ?? "artifacts/train/stylegan2-scene-mapping";
+            if (result.GetValue(common.Resume))
+                return new SceneMappingRun(SceneMappingTrainer.Resume(checkpoint, result.GetValue(common.Steps)), result.GetValue(oracle));
+            var defaults = new SceneMappingOptions();
+            var options = defaults with
+            {
+                Steps = result.GetValue(common.Steps) ?? defaults.Steps,
+                Batch = result.GetValue(common.Batch) ?? defaults.Batch,
+                Seed = result.GetValue(common.Seed),
+                Scenes = result.GetValue(scenes) ?? defaults.Scenes,
+                LearningRate = result.GetValue(lr) ?? defaults.LearningRate,
+                FinalLearningRateFraction = result.GetValue(lrFinal) ?? defaults.FinalLearningRateFraction,
+                MappingLayers = result.GetValue(layers),
+            };
+            string generatorPath = result.GetValue(generator)!;
+            var drawn = SceneMappingTrainer.DrawScenes(options);
+            Tensor targets;
+            using (var e = StyleGan2AutoencoderTrainer.LoadEncoder(result.GetValue(encoder) ?? StyleGan2AutoencoderTrainer.EncoderPath(generatorPath)))
+                targets = MappingGanTrainer.Encode(e, drawn);
+            var g = StyleBridge.Models.StyleGan2.Generator.FromFile(generatorPath);
+            return new SceneMappingRun(new SceneMappingTrainer(options, g, drawn, targets), result.GetValue(oracle));
+        }, cancel)));
+        return command;
+    }
+
+    /// <summary>Stage three: the whole generator fine-tuned in pixels on the scenes its codes stand for.</summary>
+    private static Command StyleGan2Distill()
+    {
+        var oracle = new Option<string>("--oracle") { Description = "attribute oracle for validation (skipped if absent)", DefaultValueFactory = _ => "weights/shapes/oracle.safetensors" };
+        var generator = new Option<string>("--generator") { Description = "the generator stylegan2-scene-mapping exported", DefaultValueFactory = _ => "artifacts/train/stylegan2-scene-mapping.safetensors" };
+        var lr = new Option<double?>("--lr") { Description = "Adam learning rate of the synthesis network" };
+        var mappingLr = new Option<double?>("--mapping-lr") { Description = "Adam step of the mapping network relative to its weights' scale" };
+        var lrFinal = new Option<double?>("--lr-final") { Description = "learning rates at the last step as a fraction of the first (cosine decay)" };
+        var command = new Command("stylegan2-distill",
+            "Stage three of the two-stage Shapes generator: fine-tune mapping and synthesis so that G(z) draws the render of the scene z codes for (pixel MSE); exports the generator")
+            { oracle, generator, lr, mappingLr, lrFinal };
+        var common = AddCommon(command, "stylegan2-distill");
+        command.SetAction((result, cancel) => Task.FromResult(Run(result, common, "stylegan2-distill", () =>
+        {
+            string checkpoint = result.GetValue(common.Checkpoint) ?? "artifacts/train/stylegan2-distill";
+            if (result.GetValue(common.Resume))
+                return new SceneDistillationRun(SceneDistillationTrainer.Resume(checkpoint, result.GetValue(common.Steps)), result.GetValue(oracle));
+            var defaults = new SceneDistillationOptions();
+            var options = defaults with
+            {
+                Steps = result.GetValue(common.Steps) ?? defaults.Steps,
+                Batch = result.GetValue(common.Batch) ?? defaults.Batch,
+                Seed = result.GetValue(common.Seed),
+                LearningRate = result.GetValue(lr) ?? defaults.LearningRate,
+                MappingLearningRate = result.GetValue(mappingLr) ?? defaults.MappingLearningRate,
+                FinalLearningRateFraction = result.GetValue(lrFinal) ?? defaults.FinalLearningRateFraction,
+            };
+            var g = StyleBridge.Models.StyleGan2.Generator.FromFile(result.GetValue(generator)!, SceneDistillationTrainer.WholeBatches);
+            return new SceneDistillationRun(new SceneDistillationTrainer(options, g), result.GetValue(oracle));
         }, cancel)));
         return command;
     }

@@ -110,18 +110,22 @@ public sealed class MappingGanTrainer : IDisposable
     public int StepCount { get; private set; }
 
     /// <summary>The encoder's w's of <paramref name="count"/> fresh renders drawn from <paramref name="seed"/>, [count, W].</summary>
-    public static Tensor EncodeBank(LatentEncoder encoder, int count, ulong seed)
+    public static Tensor EncodeBank(LatentEncoder encoder, int count, ulong seed) =>
+        Encode(encoder, new ShapeSampler(unchecked(seed ^ BankSalt)).SampleBatch(count));
+
+    /// <summary>The encoder's w's of the renders of <paramref name="scenes"/>, [N, W], 250 at a time.</summary>
+    public static Tensor Encode(LatentEncoder encoder, IReadOnlyList<ShapeScene> scenes)
     {
         ArgumentNullException.ThrowIfNull(encoder);
-        var sampler = new ShapeSampler(unchecked(seed ^ BankSalt));
+        ArgumentNullException.ThrowIfNull(scenes);
         var parts = new List<Tensor>();
         try
         {
-            for (int done = 0; done < count; done += 250)
+            for (int done = 0; done < scenes.Count; done += 250)
             {
                 using var scope = NewDisposeScope();
                 using var mode = inference_mode();
-                var images = StyleGan2Trainer.RenderAt(sampler.SampleBatch(Math.Min(250, count - done)), encoder.Size);
+                var images = StyleGan2Trainer.RenderAt([.. scenes.Skip(done).Take(250)], encoder.Size);
                 parts.Add(encoder.Forward(images).clone().MoveToOuterDisposeScope());
             }
 
@@ -241,20 +245,27 @@ public sealed class MappingGanTrainer : IDisposable
     }
 
     /// <summary>G_ema (mapping EMA, stage-one synthesis) in rosinality names with <c>latent_avg</c>; step 0, for <c>train stylegan2 --init</c>.</summary>
-    public void Export(string path)
+    public void Export(string path) =>
+        WriteMapped(GEma, Options.Seed, StepCount, path, nameof(MappingGanTrainer), System.Text.Json.JsonSerializer.Serialize(Options));
+
+    /// <summary>
+    /// A generator whose mapping a stage-two trainer made, in rosinality names with <c>latent_avg</c> (the mean of
+    /// 4096 mapped z's): step "0", so <c>train stylegan2 --init</c> can start from it.
+    /// </summary>
+    internal static void WriteMapped(Generator generator, ulong seed, int steps, string path, string producer, string options)
     {
         using var scope = NewDisposeScope();
-        using var rng = new RandomGenerator(StyleGan2Trainer.StepSeed(~(long)Options.Seed, StepCount));
+        using var rng = new RandomGenerator(StyleGan2Trainer.StepSeed(~(long)seed, steps));
         Tensor average;
         using (no_grad())
-            average = GEma.MeanLatent(4096, rng);
-        StyleGan2Trainer.WriteGenerator(GEma, average, path, new Dictionary<string, string>
+            average = generator.MeanLatent(4096, rng);
+        StyleGan2Trainer.WriteGenerator(generator, average, path, new Dictionary<string, string>
         {
             ["format"] = "rosinality",
-            ["producer"] = nameof(MappingGanTrainer),
+            ["producer"] = producer,
             ["step"] = "0",
-            ["mapping_steps"] = StepCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["options"] = System.Text.Json.JsonSerializer.Serialize(Options),
+            ["mapping_steps"] = steps.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["options"] = options,
         });
     }
 

@@ -64,7 +64,11 @@ public sealed partial record StyleGan2Config
     public int ZDim { get; }
 
     /// <summary>Mapping depth (n_mlp / mapping num_layers).</summary>
-    public int NMlp { get; }
+    public int NMlp
+    {
+        get;
+        init => field = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(NMlp), value, "n_mlp must be positive");
+    }
 
     /// <summary>Feature maps per resolution, 4 … Size.</summary>
     public IReadOnlyDictionary<int, int> Channels { get; }

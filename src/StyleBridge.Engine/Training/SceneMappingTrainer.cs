@@ -1,0 +1,204 @@
+using StyleBridge.Engine.Evaluation;
+using StyleBridge.Engine.World;
+using StyleBridge.Models.StyleGan2;
+using StyleBridge.Torch.Serialization;
+using Generator = StyleBridge.Models.StyleGan2.Generator;
+using Parameter = TorchSharp.Modules.Parameter;
+
+namespace StyleBridge.Engine.Training;
+
+/// <param name="Scenes">Renders encoded once into the targets; each step draws a fresh code for each scene it uses.</param>
+/// <param name="LearningRate">Adam step relative to the mapping weights' scale (see <see cref="MappingGanOptions.MappingLearningRate"/>).</param>
+/// <param name="FinalLearningRateFraction">The learning rate at the last step, as a fraction of the first (cosine decay).</param>
+public sealed record SceneMappingOptions
+{
+    public int Steps { get; init; } = 20_000;
+    public int Batch { get; init; } = 256;
+    public int Scenes { get; init; } = 50_000;
+    public double LearningRate { get; init; } = 1e-3;
+    public double FinalLearningRateFraction { get; init; } = 0.01;
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>Depth of the new mapping network (n_mlp); null keeps the stage-one generator's.</summary>
+    public int? MappingLayers { get; init; }
+
+    public double LearningRateAt(int step)
+    {
+        double progress = Math.Clamp(step / (double)Steps, 0, 1);
+        double floor = LearningRate * FinalLearningRateFraction;
+        return floor + (LearningRate - floor) * 0.5 * (1 + Math.Cos(Math.PI * progress));
+    }
+
+    public void Validate()
+    {
+        if (Steps < 1 || Batch < 1 || Scenes < 1 || !(LearningRate > 0))
+            throw new ArgumentException("Steps, Batch, Scenes and LearningRate must be positive");
+        if (!(FinalLearningRateFraction > 0 && FinalLearningRateFraction <= 1))
+            throw new ArgumentException($"FinalLearningRateFraction must lie in (0, 1], got {FinalLearningRateFraction}");
+        if (MappingLayers is < 1)
+            throw new ArgumentException($"MappingLayers must be positive, got {MappingLayers}");
+    }
+}
+
+/// <summary>
+/// Stage two of the two-stage Shapes generator by regression instead of a GAN: the mapping network learns to send
+/// each code z to the encoder's w of the render of the scene z stands for (<see cref="SceneCode"/>), mean squared
+/// error in w, Adam with a cosine decay. The targets have exactly the encoded renders' distribution, every mode in
+/// its share, because <see cref="SceneCode"/> gives each attribute value the same mass under N(0, I); what the
+/// network cannot follow is the jump at a boundary between two scenes, where its w's blend. The synthesis network
+/// stays as stage one left it.
+/// </summary>
+public sealed class SceneMappingTrainer : IDisposable
+{
+    private const ulong SceneSalt = 0x5CE4_E000_0000_0001;
+    private readonly TorchSharp.Modules.Adam optimizer;
+
+    /// <param name="generator">The stage-one generator (owned by the trainer from here on).</param>
+    /// <param name="targets">The encoder's w of each scene's render [N, W] (owned by the trainer from here on).</param>
+    public SceneMappingTrainer(SceneMappingOptions options, Generator generator, IReadOnlyList<ShapeScene> scenes, Tensor targets, bool resetMapping = true)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(generator);
+        ArgumentNullException.ThrowIfNull(scenes);
+        ArgumentNullException.ThrowIfNull(targets);
+        options.Validate();
+        if (targets.dim() != 2 || targets.size(0) != scenes.Count || targets.size(1) != generator.Config.StyleDim || targets.dtype != ScalarType.Float32)
+            throw new ArgumentException($"the targets must be float32 [{scenes.Count}, {generator.Config.StyleDim}], got {targets.dtype} {TensorBytes.Format(targets.shape)}");
+        if (generator.Config.ZDim < SceneCode.Dimensions + 8)
+            throw new ArgumentException($"the generator's z has {generator.Config.ZDim} dimensions; a scene code needs at least {SceneCode.Dimensions + 8}");
+        Options = options;
+        G = resetMapping && options.MappingLayers is { } layers && layers != generator.Config.NMlp ? Deepen(generator, layers) : generator;
+        SceneList = scenes;
+        Targets = targets;
+        var config = G.Config;
+        if (resetMapping)
+        {
+            lock (StyleGan2Trainer.InitLock)
+            {
+                manual_seed((long)options.Seed);
+                using var fresh = new MappingNetwork(config.ZDim, config.StyleDim, config.NMlp, config.LrMlp);
+                StateDicts.LoadInto(G.Style, StateDicts.Of(fresh).ToDictionary(e => e.Key, e => e.Value));
+            }
+        }
+
+        foreach (var (name, p) in G.named_parameters())
+            p.requires_grad = name.StartsWith("style.", StringComparison.Ordinal);
+        optimizer = optim.Adam([.. G.Style.parameters()], options.LearningRate / config.LrMlp, 0.9, 0.99);
+    }
+
+    /// <summary>A generator with <paramref name="layers"/> mapping layers and <paramref name="generator"/>'s synthesis (which it disposes).</summary>
+    private static Generator Deepen(Generator generator, int layers)
+    {
+        using (generator)
+        {
+            var deeper = new Generator(generator.Config with { NMlp = layers });
+            var synthesis = StateDicts.Of(generator).Where(e => !e.Key.StartsWith("style.", StringComparison.Ordinal));
+            StateDicts.LoadInto(deeper, synthesis.Concat(StateDicts.Of(deeper.Style, "style.")).ToDictionary(e => e.Key, e => e.Value));
+            return deeper;
+        }
+    }
+
+    public SceneMappingOptions Options { get; }
+    public Generator G { get; }
+    public IReadOnlyList<ShapeScene> SceneList { get; }
+    public Tensor Targets { get; }
+    public int StepCount { get; private set; }
+
+    /// <summary>The scenes of a run with <paramref name="options"/>: drawn from its seed, so a resumed run has them again.</summary>
+    public static ShapeScene[] DrawScenes(SceneMappingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new ShapeSampler(unchecked(options.Seed ^ SceneSalt)).SampleBatch(options.Scenes);
+    }
+
+    /// <summary>One Adam step on the mean squared error between G.Map(z) and the targets of the scenes z codes for.</summary>
+    public double Step()
+    {
+        using var scope = NewDisposeScope();
+        using var rng = new RandomGenerator(StyleGan2Trainer.StepSeed((long)Options.Seed, StepCount));
+        var index = randint(0, SceneList.Count, new long[] { Options.Batch }, ScalarType.Int64, generator: rng);
+        var picked = index.data<long>().Select(i => SceneList[(int)i]).ToArray();
+        var z = SceneCode.Encode(picked, G.Config.ZDim, rng);
+        var loss = F.mse_loss(G.Map(z), Targets.index_select(0, index));
+        foreach (var group in optimizer.ParamGroups)
+            group.LearningRate = Options.LearningRateAt(StepCount) / G.Config.LrMlp;
+        optimizer.zero_grad();
+        loss.backward();
+        optimizer.step();
+        StepCount++;
+        return loss.item<float>();
+    }
+
+    public void Save(string directory)
+    {
+        var weights = StateDicts.Of(G, "g.").Append(new KeyValuePair<string, Tensor>("targets", Targets)).ToList();
+        TrainingCheckpoint.Save(directory, weights, optimizer, StepCount, Options);
+    }
+
+    public static SceneMappingTrainer Resume(string directory, int? steps = null)
+    {
+        var state = TrainingCheckpoint.ReadState<SceneMappingOptions>(directory);
+        using var weights = TrainingCheckpoint.ReadWeights(directory);
+        Generator g;
+        using (var stage = StyleGan2Weights.FromTensors(StateDicts.Under(weights, "g.")))
+            g = Generator.FromWeights(stage);
+        var options = steps is { } s ? state.Options with { Steps = s } : state.Options;
+        var trainer = new SceneMappingTrainer(options, g, DrawScenes(options), weights["targets"].clone(), resetMapping: false);
+        try
+        {
+            TrainingCheckpoint.LoadOptimizer(directory, trainer.optimizer);
+            trainer.StepCount = state.Step;
+            return trainer;
+        }
+        catch
+        {
+            trainer.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>G (trained mapping, stage-one synthesis) in rosinality names with <c>latent_avg</c>; step 0.</summary>
+    public void Export(string path) =>
+        MappingGanTrainer.WriteMapped(G, Options.Seed, StepCount, path, nameof(SceneMappingTrainer), System.Text.Json.JsonSerializer.Serialize(Options));
+
+    public void Dispose()
+    {
+        optimizer.Dispose();
+        G.Dispose();
+        Targets.Dispose();
+    }
+}
+
+/// <summary>
+/// <see cref="SceneMappingTrainer"/> as a <c>stylebridge train stylegan2-scene-mapping</c> run; validation reads 500
+/// samples with the oracle (clean fraction, Fréchet distance), as the other generator runs do.
+/// </summary>
+public sealed class SceneMappingRun(SceneMappingTrainer trainer, string? oraclePath) : ITrainingRun
+{
+    private readonly AttributeOracle? oracle = oraclePath is not null && File.Exists(oraclePath) ? OracleTrainer.Load(oraclePath) : null;
+
+    public string Name => "stylegan2-scene-mapping";
+    public int StepCount => trainer.StepCount;
+    public int TotalSteps => trainer.Options.Steps;
+    public int ItemsPerStep => trainer.Options.Batch;
+
+    public IReadOnlyList<(string Name, double Value)> Step() => [("mse", trainer.Step())];
+
+    public IReadOnlyList<(string Name, double Value)> Validate()
+    {
+        if (oracle is null || trainer.G.Config.Size != StyleGan2TrainerOptions.WorldSize)
+            return [];
+        var report = GeneratorEvaluation.Evaluate(trainer.G, oracle, 500, 0x7A11_0000_0000_0001);
+        return [("clean", report.CleanFraction), ("fd", report.FrechetDistance)];
+    }
+
+    public void Save(string checkpointDirectory) => trainer.Save(checkpointDirectory);
+
+    public void Export(string path) => trainer.Export(path);
+
+    public void Dispose()
+    {
+        oracle?.Dispose();
+        trainer.Dispose();
+    }
+}

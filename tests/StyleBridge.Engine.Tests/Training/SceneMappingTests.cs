@@ -1,0 +1,137 @@
+using StyleBridge.Engine.Training;
+using StyleBridge.Engine.World;
+using StyleBridge.Models.StyleGan2;
+using StyleBridge.Torch;
+using StyleBridge.Torch.Serialization;
+using TorchSharp;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+using Generator = StyleBridge.Models.StyleGan2.Generator;
+
+namespace StyleBridge.Engine.Tests.Training;
+
+/// <summary>Stage two by regression on a tiny generator (16×16, z of 32): scenes coded into z, mapped onto their targets.</summary>
+public sealed class SceneMappingTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly string directory = Directory.CreateTempSubdirectory("scene-mapping-").FullName;
+
+    public void Dispose() => Directory.Delete(directory, recursive: true);
+
+    private static readonly StyleGan2TrainerOptions Tiny = new()
+    {
+        Size = 16,
+        StyleDim = 32,
+        NMlp = 2,
+        Channels = new Dictionary<int, int> { [4] = 16, [8] = 12, [16] = 8 },
+    };
+
+    private static SceneMappingTrainer NewTrainer(SceneMappingOptions options)
+    {
+        Generator g;
+        lock (StyleGan2Trainer.InitLock)
+        {
+            manual_seed(21);
+            g = new Generator(Tiny.GeneratorConfig());
+        }
+
+        var scenes = SceneMappingTrainer.DrawScenes(options);
+        using var encoder = new LatentEncoder(16, Tiny.Channels, 32);
+        return new SceneMappingTrainer(options, g, scenes, MappingGanTrainer.Encode(encoder, scenes));
+    }
+
+    [Fact]
+    public void Steps_ReduceTheErrorInW_AndTouchOnlyTheMapping()
+    {
+        var options = new SceneMappingOptions { Steps = 120, Batch = 64, Scenes = 256, LearningRate = 5e-3 };
+        using var trainer = NewTrainer(options);
+        var synthesis = trainer.G.named_parameters().Where(p => !p.name.StartsWith("style.")).Select(p => (p.name, Value: p.parameter.detach().clone())).ToList();
+        var losses = Enumerable.Range(0, options.Steps).Select(_ => trainer.Step()).ToArray();
+        output.WriteLine($"mse {losses[..10].Average():F4} → {losses[^10..].Average():F4}");
+        Assert.All(losses, l => Assert.True(double.IsFinite(l)));
+        Assert.True(losses[^10..].Average() < 0.5 * losses[..10].Average(), $"the MSE did not fall: {losses[..10].Average()} → {losses[^10..].Average()}");
+        var now = trainer.G.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        foreach (var (name, value) in synthesis)
+            Assert.True(value.SameAs(now[name]), $"{name} changed in stage two");
+    }
+
+    [Fact]
+    public void Run_ResumesExactly_AndExportsALoadableGenerator()
+    {
+        var options = new SceneMappingOptions { Steps = 6, Batch = 16, Scenes = 64 };
+        using var straight = NewTrainer(options);
+        for (int i = 0; i < 6; i++)
+            straight.Step();
+        using (var first = NewTrainer(options))
+        {
+            for (int i = 0; i < 3; i++)
+                first.Step();
+            first.Save(directory);
+        }
+
+        using var resumed = SceneMappingTrainer.Resume(directory);
+        Assert.Equal(3, resumed.StepCount);
+        for (int i = 0; i < 3; i++)
+            resumed.Step();
+        foreach (var ((name, a), (_, b)) in StateDicts.Of(straight.G).Zip(StateDicts.Of(resumed.G)))
+            Assert.True(a.allclose(b, rtol: 1e-5, atol: 1e-6), $"G.{name} differs after resuming");
+
+        string path = Path.Combine(directory, "mapped.safetensors");
+        resumed.Export(path);
+        using var loaded = Generator.FromFile(path);
+        using var scope = NewDisposeScope();
+        var z = randn(2, 32);
+        Assert.True(loaded.Map(z).allclose(resumed.G.Map(z), rtol: 1e-5, atol: 1e-6));
+        Assert.NotNull(loaded.LatentAvg);
+    }
+
+    [Fact]
+    public void TargetsOfTheWrongShape_AreRefused()
+    {
+        var options = new SceneMappingOptions { Scenes = 8 };
+        using var g = new Generator(Tiny.GeneratorConfig());
+        var scenes = SceneMappingTrainer.DrawScenes(options);
+        using var wrong = zeros(8, 16);
+        Assert.Throws<ArgumentException>(() => new SceneMappingTrainer(options, g, scenes, wrong));
+        using var narrowZ = new Generator((Tiny with { StyleDim = 16 }).GeneratorConfig());
+        using var targets = zeros(8, 16);
+        Assert.Throws<ArgumentException>(() => new SceneMappingTrainer(options, narrowZ, scenes, targets));
+    }
+
+    [Fact]
+    public void DistillationSteps_ReduceThePixelError_AndResumeExactly()
+    {
+        static SceneDistillationTrainer New(SceneDistillationOptions options)
+        {
+            lock (StyleGan2Trainer.InitLock)
+            {
+                manual_seed(22);
+                return new SceneDistillationTrainer(options, new Generator(Tiny.GeneratorConfig()));
+            }
+        }
+
+        var options = new SceneDistillationOptions { Steps = 60, Batch = 8, LearningRate = 5e-3, MappingLearningRate = 5e-3 };
+        using (var trainer = New(options))
+        {
+            var losses = Enumerable.Range(0, options.Steps).Select(_ => trainer.Step()).ToArray();
+            output.WriteLine($"mse {losses[..5].Average():F4} → {losses[^5..].Average():F4}");
+            Assert.True(losses[^5..].Average() < 0.6 * losses[..5].Average(), $"the MSE did not fall: {losses[..5].Average()} → {losses[^5..].Average()}");
+        }
+
+        var short_ = options with { Steps = 4 };
+        using var straight = New(short_);
+        for (int i = 0; i < 4; i++)
+            straight.Step();
+        using (var first = New(short_))
+        {
+            for (int i = 0; i < 2; i++)
+                first.Step();
+            first.Save(directory);
+        }
+
+        using var resumed = SceneDistillationTrainer.Resume(directory);
+        for (int i = 0; i < 2; i++)
+            resumed.Step();
+        foreach (var ((name, a), (_, b)) in StateDicts.Of(straight.G).Zip(StateDicts.Of(resumed.G)))
+            Assert.True(a.allclose(b, rtol: 1e-4, atol: 1e-5), $"G.{name} differs after resuming by {a.sub(b).abs().max().item<float>()} (max {a.abs().max().item<float>()})");
+    }
+}
