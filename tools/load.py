@@ -45,6 +45,31 @@ def rss_mib():
     return float("nan")
 
 
+def metrics(*names):
+    """Sums of the named Prometheus series (over their labels) at /metrics, e.g. live tensors and the GC heap."""
+    try:
+        with urllib.request.urlopen(URL + "/metrics", timeout=30) as response:
+            text = response.read().decode()
+    except OSError:
+        return {}
+    sums = {}
+    for line in text.splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        name = line.split("{", 1)[0].split(" ", 1)[0]
+        for wanted in names:
+            if name.startswith(wanted):
+                try:
+                    sums[name] = sums.get(name, 0.0) + float(line.rsplit(" ", 1)[1] if "}" not in line else line.rsplit("}", 1)[1].split()[0])
+                except ValueError:
+                    pass
+    return sums
+
+
+MEMORY_SERIES = ("torch_live_tensors", "dotnet_gc_last_collection_heap_size", "dotnet_gc_heap_total_allocated",
+                 "process_runtime_dotnet_gc_heap_size", "process_runtime_dotnet_gc_committed_memory_size")
+
+
 def cpu_name():
     with open("/proc/cpuinfo") as f:
         for line in f:
@@ -80,11 +105,21 @@ def main():
     print(f"batching gain at concurrency 16 over 1: {throughput[16] / throughput[1]:.2f}x (target >= 3x)")
 
     before = rss_mib()
+    series_before = metrics(*MEMORY_SERIES)
+    trace = []
     with concurrent.futures.ThreadPoolExecutor(16) as pool:
-        statuses = list(pool.map(lambda i: post({"prompt": "a red circle", "num_candidates": 1, "seed": i, "cache": "bypass"})[0], range(small)))
+        def small_request(i):
+            if i % 2000 == 0:
+                trace.append((i, rss_mib()))
+            return post({"prompt": "a red circle", "num_candidates": 1, "seed": i, "cache": "bypass"})[0]
+        statuses = list(pool.map(small_request, range(small)))
     after = rss_mib()
+    series_after = metrics(*MEMORY_SERIES)
     print(f"RSS over {small} small requests ({statuses.count(200)} ok): {before:.0f} MiB -> {after:.0f} MiB "
-          f"({(after - before) / before * 100:+.1f} %, target < 5 %)")
+          f"({(after - before) / before * 100:+.1f} %, target < 5 %); on the way: "
+          + ", ".join(f"{r:.0f} MiB at {i}" for i, r in sorted(trace)))
+    for name in sorted(set(series_before) | set(series_after)):
+        print(f"  {name}: {series_before.get(name, float('nan')):.0f} -> {series_after.get(name, float('nan')):.0f}")
 
     burst = 600
     with concurrent.futures.ThreadPoolExecutor(64) as pool:

@@ -172,6 +172,7 @@ public sealed class ApiTests : IClassFixture<ApiTests.Fixture>
         string metrics = await client.GetStringAsync("/metrics");
         Assert.Contains("inference_requests_total", metrics);
         Assert.Contains("inference_batch_size", metrics);
+        Assert.Matches(@"(?m)^torch_live_tensors(\{[^}]*\})? [1-9]", metrics); // the models' parameters at least
         string page = await client.GetStringAsync("/");
         Assert.Contains("StyleBridge playground", page);
     }

@@ -212,7 +212,7 @@ internal static class TrainCommands
         var scenes = new Option<int?>("--scenes") { Description = "scenes rendered and encoded as the targets" };
         var lr = new Option<double?>("--lr") { Description = "Adam step relative to the weights' scale" };
         var lrFinal = new Option<double?>("--lr-final") { Description = "learning rate at the last step as a fraction of --lr (cosine decay)" };
-        var layers = new Option<int?>("--mapping-layers") { Description = "depth of the new mapping network (n_mlp; default: stage one's)" };
+        var layers = new Option<int?>("--mapping-layers") { Description = "depth of the new mapping network (n_mlp; default 8)" };
         var command = new Command("stylegan2-scene-mapping",
             "Stage two of the two-stage Shapes generator by regression: z's first coordinates code a scene (argmax per attribute, jitter from Φ), and the mapping network learns to send z to the encoder's w of that scene's render (MSE); exports the generator")
             { oracle, generator, encoder, scenes, lr, lrFinal, layers };
@@ -231,7 +231,7 @@ internal static class TrainCommands
                 Scenes = result.GetValue(scenes) ?? defaults.Scenes,
                 LearningRate = result.GetValue(lr) ?? defaults.LearningRate,
                 FinalLearningRateFraction = result.GetValue(lrFinal) ?? defaults.FinalLearningRateFraction,
-                MappingLayers = result.GetValue(layers),
+                MappingLayers = result.GetValue(layers) ?? defaults.MappingLayers,
             };
             string generatorPath = result.GetValue(generator)!;
             var drawn = SceneMappingTrainer.DrawScenes(options);

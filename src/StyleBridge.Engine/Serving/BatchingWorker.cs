@@ -31,10 +31,6 @@ public sealed class BatchingWorker
 
     public bool IsRunning => thread is { IsAlive: true };
 
-    /// <summary>Batches of each endpoint run so far (tests read it).</summary>
-    public IReadOnlyList<(string Endpoint, int Items)> History => history;
-    private readonly List<(string, int)> history = [];
-
     public void Start()
     {
         thread = new Thread(Run) { IsBackground = true, Name = "stylebridge-batching-worker" };
@@ -180,8 +176,6 @@ public sealed class BatchingWorker
             telemetry.QueueWait.Record(item.QueueTime.TotalSeconds, new KeyValuePair<string, object?>("endpoint", executor.Endpoint));
             item.MarkStarted();
         }
-        lock (history)
-            history.Add((executor.Endpoint, items));
         telemetry.Batches.Add(1, new KeyValuePair<string, object?>("endpoint", executor.Endpoint));
         telemetry.Items.Add(items, new KeyValuePair<string, object?>("endpoint", executor.Endpoint));
         telemetry.BatchSize.Record(items, new KeyValuePair<string, object?>("endpoint", executor.Endpoint));

@@ -26,6 +26,8 @@ public sealed class ServingTelemetry : IDisposable
         OutOfMemory = Meter.CreateCounter<long>("inference_gpu_oom_total", description: "items failed for lack of memory");
         CacheRequests = Meter.CreateCounter<long>("inference_cache_requests_total", description: "cache lookups by result (hit, miss, bypass, error)");
         StageDuration = Meter.CreateHistogram<double>("inference_stage_duration_seconds", "s", "pipeline stage time (text, latent, synthesis, rerank, encode)");
+        Meter.CreateObservableGauge("torch_live_tensors", () => TorchSharp.torch.Tensor.TotalCount, "{tensor}",
+            "tensors alive in the process (TorchSharp handles not yet disposed, models' parameters included): a leak shows as growth between idle readings");
     }
 
     public ActivitySource Source { get; } = new(Name, "1.0");

@@ -12,15 +12,21 @@ namespace StyleBridge.Engine.Training;
 /// <param name="FinalLearningRateFraction">The learning rate at the last step, as a fraction of the first (cosine decay).</param>
 public sealed record SceneMappingOptions
 {
-    public int Steps { get; init; } = 20_000;
+    public int Steps { get; init; } = 60_000;
     public int Batch { get; init; } = 256;
     public int Scenes { get; init; } = 50_000;
-    public double LearningRate { get; init; } = 1e-3;
+
+    /// <remarks>
+    /// Measured on the Shapes generator with 8 layers (clean samples): 1e-3, 30 % after 60 000 steps; 5e-3, 62 % after
+    /// 30 000; 1.5e-2, 82 % after 60 000. A boundary between two scenes is only as sharp as the mapping's weights are
+    /// large, and Adam moves each weight by about this much (times 1 / lr_mul) per step.
+    /// </remarks>
+    public double LearningRate { get; init; } = 1.5e-2;
     public double FinalLearningRateFraction { get; init; } = 0.01;
     public ulong Seed { get; init; } = 1;
 
-    /// <summary>Depth of the new mapping network (n_mlp); null keeps the stage-one generator's.</summary>
-    public int? MappingLayers { get; init; }
+    /// <summary>Depth of the new mapping network (n_mlp; StyleGAN2's 8 by default); null keeps the stage-one generator's.</summary>
+    public int? MappingLayers { get; init; } = 8;
 
     public double LearningRateAt(int step)
     {
