@@ -284,36 +284,28 @@ public sealed class MappingGanTrainer : IDisposable
 /// <see cref="MappingGanTrainer"/> as a <c>stylebridge train stylegan2-mapping</c> run; validation reads 500 samples
 /// of the EMA generator with the oracle (clean fraction, Fréchet distance), as the StyleGAN2 run does.
 /// </summary>
-public sealed class MappingGanRun(MappingGanTrainer trainer, string? oraclePath) : ITrainingRun
+public sealed class MappingGanRun(MappingGanTrainer trainer, string? oraclePath) : GeneratorSampleRun(oraclePath)
 {
-    private readonly AttributeOracle? oracle = oraclePath is not null && File.Exists(oraclePath) ? OracleTrainer.Load(oraclePath) : null;
+    public override string Name => "stylegan2-mapping";
+    public override int StepCount => trainer.StepCount;
+    public override int TotalSteps => trainer.Options.Steps;
+    public override int ItemsPerStep => trainer.Options.Batch;
+    protected override Generator Sampled => trainer.GEma;
 
-    public string Name => "stylegan2-mapping";
-    public int StepCount => trainer.StepCount;
-    public int TotalSteps => trainer.Options.Steps;
-    public int ItemsPerStep => trainer.Options.Batch;
-
-    public IReadOnlyList<(string Name, double Value)> Step()
+    public override IReadOnlyList<(string Name, double Value)> Step()
     {
         var (d, g, r1) = trainer.Step(out double sliced);
         return double.IsNaN(sliced) ? [("d", d), ("g", g), ("r1", r1)] : [("d", d), ("g", g), ("sw", sliced), ("r1", r1)];
     }
 
-    public IReadOnlyList<(string Name, double Value)> Validate()
+    public override void Save(string checkpointDirectory) => trainer.Save(checkpointDirectory);
+
+    public override void Export(string path) => trainer.Export(path);
+
+    protected override void Dispose(bool disposing)
     {
-        if (oracle is null || trainer.G.Config.Size != StyleGan2TrainerOptions.WorldSize)
-            return [];
-        var report = GeneratorEvaluation.Evaluate(trainer.GEma, oracle, 500, 0x7A11_0000_0000_0001);
-        return [("clean", report.CleanFraction), ("fd", report.FrechetDistance)];
-    }
-
-    public void Save(string checkpointDirectory) => trainer.Save(checkpointDirectory);
-
-    public void Export(string path) => trainer.Export(path);
-
-    public void Dispose()
-    {
-        oracle?.Dispose();
-        trainer.Dispose();
+        if (disposing)
+            trainer.Dispose();
+        base.Dispose(disposing);
     }
 }

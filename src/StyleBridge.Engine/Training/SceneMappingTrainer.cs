@@ -179,32 +179,24 @@ public sealed class SceneMappingTrainer : IDisposable
 /// <see cref="SceneMappingTrainer"/> as a <c>stylebridge train stylegan2-scene-mapping</c> run; validation reads 500
 /// samples with the oracle (clean fraction, Fréchet distance), as the other generator runs do.
 /// </summary>
-public sealed class SceneMappingRun(SceneMappingTrainer trainer, string? oraclePath) : ITrainingRun
+public sealed class SceneMappingRun(SceneMappingTrainer trainer, string? oraclePath) : GeneratorSampleRun(oraclePath)
 {
-    private readonly AttributeOracle? oracle = oraclePath is not null && File.Exists(oraclePath) ? OracleTrainer.Load(oraclePath) : null;
+    public override string Name => "stylegan2-scene-mapping";
+    public override int StepCount => trainer.StepCount;
+    public override int TotalSteps => trainer.Options.Steps;
+    public override int ItemsPerStep => trainer.Options.Batch;
+    protected override Generator Sampled => trainer.G;
 
-    public string Name => "stylegan2-scene-mapping";
-    public int StepCount => trainer.StepCount;
-    public int TotalSteps => trainer.Options.Steps;
-    public int ItemsPerStep => trainer.Options.Batch;
+    public override IReadOnlyList<(string Name, double Value)> Step() => [("mse", trainer.Step())];
 
-    public IReadOnlyList<(string Name, double Value)> Step() => [("mse", trainer.Step())];
+    public override void Save(string checkpointDirectory) => trainer.Save(checkpointDirectory);
 
-    public IReadOnlyList<(string Name, double Value)> Validate()
+    public override void Export(string path) => trainer.Export(path);
+
+    protected override void Dispose(bool disposing)
     {
-        if (oracle is null || trainer.G.Config.Size != StyleGan2TrainerOptions.WorldSize)
-            return [];
-        var report = GeneratorEvaluation.Evaluate(trainer.G, oracle, 500, 0x7A11_0000_0000_0001);
-        return [("clean", report.CleanFraction), ("fd", report.FrechetDistance)];
-    }
-
-    public void Save(string checkpointDirectory) => trainer.Save(checkpointDirectory);
-
-    public void Export(string path) => trainer.Export(path);
-
-    public void Dispose()
-    {
-        oracle?.Dispose();
-        trainer.Dispose();
+        if (disposing)
+            trainer.Dispose();
+        base.Dispose(disposing);
     }
 }
