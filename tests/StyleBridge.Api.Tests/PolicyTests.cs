@@ -81,7 +81,8 @@ public sealed class PolicyTests
         var locations = new List<string>();
         for (int i = 0; i < 3; i++)
         {
-            var accepted = await client.PostJson("/generate", new { prompt = "a shape", num_candidates = 1, seed = 700 + i, cache = "bypass" }, prefer: "respond-async");
+            var accepted = await client.PostJson("/generate", new { prompt = "a shape", num_candidates = 1, seed = 700 + i, cache = "bypass" },
+                prefer: "respond-async", idempotencyKey: $"retained-{i}");
             Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
             string location = accepted.Headers.Location!.ToString();
             var deadline = DateTime.UtcNow.AddSeconds(60);
@@ -93,6 +94,7 @@ public sealed class PolicyTests
         }
         var jobs = factory.Services.GetRequiredService<StyleBridge.Api.Services.JobStore>();
         Assert.True(SpinWait.SpinUntil(() => jobs.Count == 2, TimeSpan.FromSeconds(5)), $"{jobs.Count} jobs held");
+        Assert.Equal(2, jobs.IdempotencyKeys); // a retired job's key goes with it, so unique keys cannot grow the store
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(locations[0])).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(locations[2])).StatusCode);
     }

@@ -61,11 +61,13 @@ public sealed class ServiceFactory(IReadOnlyDictionary<string, string?>? setting
 /// <summary>Helpers for requests and their JSON.</summary>
 public static class Http
 {
-    public static Task<HttpResponseMessage> PostJson(this HttpClient client, string path, object body, string? prefer = null)
+    public static Task<HttpResponseMessage> PostJson(this HttpClient client, string path, object body, string? prefer = null, string? idempotencyKey = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
         if (prefer is not null)
             request.Headers.Add("Prefer", prefer);
+        if (idempotencyKey is not null)
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
         return client.SendAsync(request);
     }
 

@@ -121,6 +121,8 @@ public sealed class JobStore(Microsoft.Extensions.Options.IOptions<ApiOptions> o
             {
                 finishedInOrder.TryDequeue(out _);
                 jobs.TryRemove(new KeyValuePair<string, Job>(oldest.Id, oldest));
+                if (keyOfJob.TryRemove(oldest.Id, out var key) && idempotency.TryGetValue(key, out var entry) && entry.JobId == oldest.Id)
+                    idempotency.TryRemove(new KeyValuePair<string, (string, string, DateTimeOffset)>(key, entry));
             }
         }
     }
@@ -131,6 +133,10 @@ public sealed class JobStore(Microsoft.Extensions.Options.IOptions<ApiOptions> o
     public int Unfinished => jobs.Values.Count(j => j.CompletedAt is null);
 
     private readonly ConcurrentDictionary<string, (string Hash, string JobId, DateTimeOffset At)> idempotency = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> keyOfJob = new(StringComparer.Ordinal);
+
+    /// <summary>Idempotency keys held now: one per retained job that was started with one.</summary>
+    public int IdempotencyKeys => idempotency.Count;
 
     /// <summary>The job an Idempotency-Key (per API key) already started, with the hash of the request that started it.</summary>
     public (string Hash, Job Job)? ForIdempotencyKey(string scopedKey)
@@ -140,5 +146,15 @@ public sealed class JobStore(Microsoft.Extensions.Options.IOptions<ApiOptions> o
         return null;
     }
 
-    public void RememberIdempotencyKey(string scopedKey, string hash, string jobId) => idempotency[scopedKey] = (hash, jobId, DateTimeOffset.UtcNow);
+    public void RememberIdempotencyKey(string scopedKey, string hash, string jobId)
+    {
+        var entry = (hash, jobId, DateTimeOffset.UtcNow);
+        idempotency[scopedKey] = entry;
+        keyOfJob[jobId] = scopedKey;
+        if (!jobs.ContainsKey(jobId)) // retired already (added before this call): nothing left to replay
+        {
+            keyOfJob.TryRemove(jobId, out _);
+            idempotency.TryRemove(new KeyValuePair<string, (string, string, DateTimeOffset)>(scopedKey, entry));
+        }
+    }
 }
