@@ -25,7 +25,7 @@ public sealed class SceneMappingTests(ITestOutputHelper output) : IDisposable
         Channels = new Dictionary<int, int> { [4] = 16, [8] = 12, [16] = 8 },
     };
 
-    private static SceneMappingTrainer NewTrainer(SceneMappingOptions options)
+    private static SceneMappingTrainer NewTrainer(SceneMappingOptions options, Tensor? targets = null)
     {
         Generator g;
         lock (StyleGan2Trainer.InitLock)
@@ -36,7 +36,7 @@ public sealed class SceneMappingTests(ITestOutputHelper output) : IDisposable
 
         var scenes = SceneMappingTrainer.DrawScenes(options);
         using var encoder = new LatentEncoder(16, Tiny.Channels, 32);
-        return new SceneMappingTrainer(options, g, scenes, MappingGanTrainer.Encode(encoder, scenes));
+        return new SceneMappingTrainer(options, g, scenes, targets?.clone() ?? MappingGanTrainer.Encode(encoder, scenes));
     }
 
     [Fact]
@@ -58,11 +58,13 @@ public sealed class SceneMappingTests(ITestOutputHelper output) : IDisposable
     public void Run_ResumesExactly_AndExportsALoadableGenerator()
     {
         var options = new SceneMappingOptions { Steps = 6, Batch = 16, Scenes = 64 };
+        // both start from the same weights and targets: the global RNG is shared with tests running beside this one
         using var straight = NewTrainer(options);
-        for (int i = 0; i < 6; i++)
-            straight.Step();
-        using (var first = NewTrainer(options))
+        using (var first = NewTrainer(options, straight.Targets))
         {
+            StateDicts.LoadInto(first.G, StateDicts.Of(straight.G).ToDictionary(e => e.Key, e => e.Value));
+            for (int i = 0; i < 6; i++)
+                straight.Step();
             for (int i = 0; i < 3; i++)
                 first.Step();
             first.Save(directory);
@@ -100,13 +102,14 @@ public sealed class SceneMappingTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void DistillationSteps_ReduceThePixelError_AndResumeExactly()
     {
-        static SceneDistillationTrainer New(SceneDistillationOptions options)
+        // every trainer starts from copies of one generator: the global RNG is shared with tests running beside this one
+        using var initial = new Generator(Tiny.GeneratorConfig());
+        var weights = StateDicts.Of(initial).ToDictionary(e => e.Key, e => e.Value);
+        SceneDistillationTrainer New(SceneDistillationOptions options)
         {
-            lock (StyleGan2Trainer.InitLock)
-            {
-                manual_seed(22);
-                return new SceneDistillationTrainer(options, new Generator(Tiny.GeneratorConfig()));
-            }
+            var g = new Generator(Tiny.GeneratorConfig());
+            StateDicts.LoadInto(g, weights);
+            return new SceneDistillationTrainer(options, g);
         }
 
         var options = new SceneDistillationOptions { Steps = 60, Batch = 8, LearningRate = 5e-3, MappingLearningRate = 5e-3 };
