@@ -98,4 +98,17 @@ public sealed class PolicyTests
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(locations[0])).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(locations[2])).StatusCode);
     }
+
+    [Fact]
+    public async Task Finished_jobs_are_retained_within_the_response_byte_budget()
+    {
+        await using var factory = new ServiceFactory(new Dictionary<string, string?> { ["StyleBridge:MaxRetainedResponseBytes"] = "1" });
+        var client = await factory.ReadyClientAsync();
+        var response = await client.PostJson("/generate", new { prompt = "a shape", num_candidates = 1, seed = 801, cache = "bypass" });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var jobs = factory.Services.GetRequiredService<StyleBridge.Api.Services.JobStore>();
+        // the response (far over one byte) was answered, then not kept
+        Assert.True(SpinWait.SpinUntil(() => jobs.Count == 0, TimeSpan.FromSeconds(5)), $"{jobs.Count} jobs held");
+        Assert.Equal(0, jobs.RetainedResponseBytes);
+    }
 }

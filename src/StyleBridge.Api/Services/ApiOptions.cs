@@ -11,6 +11,12 @@ public sealed class ApiOptions
     /// <summary>Finished jobs kept for <c>GET /jobs/{id}</c> (oldest go first; each also expires after an hour).</summary>
     public int MaxRetainedJobs { get; set; } = 1000;
 
+    /// <summary>
+    /// The most response bytes finished jobs keep together (oldest go first): a count alone would let 1 000 retained
+    /// 1024² responses hold gigabytes.
+    /// </summary>
+    public long MaxRetainedResponseBytes { get; set; } = 256L * 1024 * 1024;
+
     /// <summary>libtorch intra-op threads (default: one per core).</summary>
     public int? Threads { get; set; }
 

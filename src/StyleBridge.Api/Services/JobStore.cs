@@ -90,7 +90,7 @@ public sealed class Job
     }
 }
 
-/// <summary>Jobs by id, kept for an hour after they finish.</summary>
+/// <summary>Jobs by id, kept for an hour after they finish, within a count and a byte budget.</summary>
 public sealed class JobStore(Microsoft.Extensions.Options.IOptions<ApiOptions> options)
 {
     private readonly ConcurrentDictionary<string, Job> jobs = new(StringComparer.Ordinal);
@@ -101,6 +101,10 @@ public sealed class JobStore(Microsoft.Extensions.Options.IOptions<ApiOptions> o
 
     /// <summary>Jobs held now (unfinished and retained finished ones).</summary>
     public int Count => jobs.Count;
+
+    /// <summary>Response bytes the retained finished jobs hold.</summary>
+    public long RetainedResponseBytes => Interlocked.Read(ref retainedBytes);
+    private long retainedBytes;
 
     public Job Add(Job job)
     {
@@ -113,13 +117,16 @@ public sealed class JobStore(Microsoft.Extensions.Options.IOptions<ApiOptions> o
     private void Retire(Job job)
     {
         int max = Math.Max(0, options.Value.MaxRetainedJobs);
+        long maxBytes = Math.Max(0, options.Value.MaxRetainedResponseBytes);
         lock (retireLock)
         {
             finishedInOrder.Enqueue(job);
+            Interlocked.Add(ref retainedBytes, job.Response?.Length ?? 0);
             while (finishedInOrder.TryPeek(out var oldest)
-                   && (finishedInOrder.Count > max || DateTimeOffset.UtcNow - oldest.CompletedAt > ResultTtl))
+                   && (finishedInOrder.Count > max || retainedBytes > maxBytes || DateTimeOffset.UtcNow - oldest.CompletedAt > ResultTtl))
             {
                 finishedInOrder.TryDequeue(out _);
+                Interlocked.Add(ref retainedBytes, -(oldest.Response?.Length ?? 0));
                 jobs.TryRemove(new KeyValuePair<string, Job>(oldest.Id, oldest));
                 if (keyOfJob.TryRemove(oldest.Id, out var key) && idempotency.TryGetValue(key, out var entry) && entry.JobId == oldest.Id)
                     idempotency.TryRemove(new KeyValuePair<string, (string, string, DateTimeOffset)>(key, entry));
