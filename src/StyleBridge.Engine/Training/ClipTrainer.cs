@@ -48,8 +48,7 @@ public sealed class ClipTrainer : IDisposable
     {
         if (step < Options.WarmupSteps)
             return Options.LearningRate * (step + 1) / Options.WarmupSteps;
-        double progress = Math.Min(1, (step - Options.WarmupSteps) / (double)Math.Max(1, Options.Steps - Options.WarmupSteps));
-        return Options.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * progress));
+        return CosineSchedule.At((step - Options.WarmupSteps) / (double)Math.Max(1, Options.Steps - Options.WarmupSteps), Options.LearningRate, 0);
     }
 
     public ClipStepResult Step()

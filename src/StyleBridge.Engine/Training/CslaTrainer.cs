@@ -83,8 +83,7 @@ public sealed class CslaTrainer : IDisposable
 
     public double LearningRateAt(int step)
     {
-        double progress = Math.Min(1.0, (double)step / Math.Max(1, Options.Steps));
-        return Options.FinalLearningRate + 0.5 * (Options.LearningRate - Options.FinalLearningRate) * (1 + Math.Cos(Math.PI * progress));
+        return CosineSchedule.At((double)step / Math.Max(1, Options.Steps), Options.LearningRate, Options.FinalLearningRate);
     }
 
     /// <summary>One Adam step; returns (loss_w, loss_s).</summary>

@@ -18,11 +18,7 @@ public sealed record SceneDistillationOptions
     public ulong Seed { get; init; } = 1;
 
     /// <summary>The cosine factor (1 → <see cref="FinalLearningRateFraction"/>) both learning rates follow.</summary>
-    public double ScheduleAt(int step)
-    {
-        double progress = Math.Clamp(step / (double)Steps, 0, 1);
-        return FinalLearningRateFraction + (1 - FinalLearningRateFraction) * 0.5 * (1 + Math.Cos(Math.PI * progress));
-    }
+    public double ScheduleAt(int step) => CosineSchedule.At(step / (double)Steps, 1, FinalLearningRateFraction);
 
     public void Validate()
     {

@@ -28,12 +28,7 @@ public sealed record SceneMappingOptions
     /// <summary>Depth of the new mapping network (n_mlp; StyleGAN2's 8 by default); null keeps the stage-one generator's.</summary>
     public int? MappingLayers { get; init; } = 8;
 
-    public double LearningRateAt(int step)
-    {
-        double progress = Math.Clamp(step / (double)Steps, 0, 1);
-        double floor = LearningRate * FinalLearningRateFraction;
-        return floor + (LearningRate - floor) * 0.5 * (1 + Math.Cos(Math.PI * progress));
-    }
+    public double LearningRateAt(int step) => CosineSchedule.At(step / (double)Steps, LearningRate, LearningRate * FinalLearningRateFraction);
 
     public void Validate()
     {

@@ -19,12 +19,7 @@ public sealed record StyleGan2AutoencoderOptions
     public StyleGan2TrainerOptions Architecture { get; init; } = new();
 
     /// <summary>The cosine schedule from <see cref="LearningRate"/> down to the final fraction over <see cref="Steps"/>.</summary>
-    public double LearningRateAt(int step)
-    {
-        double progress = Math.Clamp(step / (double)Steps, 0, 1);
-        double floor = LearningRate * FinalLearningRateFraction;
-        return floor + (LearningRate - floor) * 0.5 * (1 + Math.Cos(Math.PI * progress));
-    }
+    public double LearningRateAt(int step) => CosineSchedule.At(step / (double)Steps, LearningRate, LearningRate * FinalLearningRateFraction);
 
     public void Validate()
     {
