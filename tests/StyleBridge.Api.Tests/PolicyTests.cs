@@ -97,6 +97,12 @@ public sealed class PolicyTests
         Assert.Equal(2, jobs.IdempotencyKeys); // a retired job's key goes with it, so unique keys cannot grow the store
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(locations[0])).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(locations[2])).StatusCode);
+        // a retained job keeps its response alone: the request's payload and raw result go with its work item
+        var kept = jobs.Find(locations[2].Split('/')[^1]);
+        Assert.NotNull(kept);
+        Assert.NotNull(kept.Response);
+        Assert.Null(kept.Item);
+        Assert.Equal(1, kept.Progress);
     }
 
     [Fact]

@@ -246,7 +246,7 @@ public sealed class InferenceDispatcher(InferenceQueue queue, JobStore jobs, IRe
     }
 
     public JobResponse JobView(Job job) => new(job.Id, job.Status.ToString().ToLowerInvariant(), job.Endpoint,
-        job.Status == JobStatus.Queued ? queue.Depth(job.Endpoint) : 0, job.Item.Progress, job.CreatedAt, job.StartedAt, job.CompletedAt,
+        job.Status == JobStatus.Queued ? queue.Depth(job.Endpoint) : 0, job.Progress, job.CreatedAt, job.StartedAt, job.CompletedAt,
         new JobUrls($"/jobs/{job.Id}", $"/jobs/{job.Id}/cancel", $"/jobs/{job.Id}/events"));
 
     /// <summary>Timings of a finished item.</summary>

@@ -12,12 +12,13 @@ public sealed class Job
 {
     private readonly List<Channel<string>> listeners = [];
     private readonly TaskCompletionSource finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private WorkItem? item;
 
     public Job(string id, string endpoint, WorkItem item, CancellationTokenSource cancel)
     {
         Id = id;
         Endpoint = endpoint;
-        Item = item;
+        this.item = item;
         Cancel = cancel;
         item.StateChanged += state =>
         {
@@ -32,7 +33,14 @@ public sealed class Job
 
     public string Id { get; }
     public string Endpoint { get; }
-    public WorkItem Item { get; }
+    /// <summary>
+    /// The queued item while the job is unfinished; released when it completes, so that a retained job holds its
+    /// response alone, not the request's payload (an input image: 12 MB of floats at 1024²) or the raw result.
+    /// </summary>
+    public WorkItem? Item => item;
+
+    /// <summary>Progress of multi-step work, 0..1; 1 once succeeded.</summary>
+    public double Progress => item?.Progress ?? (Status == JobStatus.Succeeded ? 1 : 0);
     public CancellationTokenSource Cancel { get; }
     public JobStatus Status { get; private set; } = JobStatus.Queued;
     public DateTimeOffset CreatedAt { get; } = DateTimeOffset.UtcNow;
@@ -52,6 +60,7 @@ public sealed class Job
         Response = response;
         Problem = problem;
         CompletedAt = DateTimeOffset.UtcNow;
+        item = null;
         finished.TrySetResult();
         Publish("completed");
         lock (listeners)
