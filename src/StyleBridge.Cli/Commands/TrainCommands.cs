@@ -252,9 +252,13 @@ internal static class TrainCommands
         var lr = new Option<double?>("--lr") { Description = "Adam learning rate of the synthesis network" };
         var mappingLr = new Option<double?>("--mapping-lr") { Description = "Adam step of the mapping network relative to its weights' scale" };
         var lrFinal = new Option<double?>("--lr-final") { Description = "learning rates at the last step as a fraction of the first (cosine decay)" };
+        var pixelLoss = new Option<string?>("--pixel-loss") { Description = "mse (default) or l1" };
+        pixelLoss.AcceptOnlyFromAmong("mse", "l1");
+        var adversarial = new Option<double?>("--adversarial") { Description = "weight of a non-saturating adversarial term beside the pixel loss (a discriminator learns beside G); 0: none" };
+        var r1 = new Option<double?>("--r1") { Description = "R1 weight γ of that discriminator (lazy, every 16 steps)" };
         var command = new Command("stylegan2-distill",
-            "Stage three of the two-stage Shapes generator: fine-tune mapping and synthesis so that G(z) draws the render of the scene z codes for (pixel MSE); exports the generator")
-            { oracle, generator, lr, mappingLr, lrFinal };
+            "Stage three of the two-stage Shapes generator: fine-tune mapping and synthesis so that G(z) draws the render of the scene z codes for (pixel loss, optionally adversarial); exports the generator")
+            { oracle, generator, lr, mappingLr, lrFinal, pixelLoss, adversarial, r1 };
         var common = AddCommon(command, "stylegan2-distill");
         command.SetAction((result, cancel) => Task.FromResult(Run(result, common, "stylegan2-distill", () =>
         {
@@ -270,6 +274,9 @@ internal static class TrainCommands
                 LearningRate = result.GetValue(lr) ?? defaults.LearningRate,
                 MappingLearningRate = result.GetValue(mappingLr) ?? defaults.MappingLearningRate,
                 FinalLearningRateFraction = result.GetValue(lrFinal) ?? defaults.FinalLearningRateFraction,
+                PixelLoss = result.GetValue(pixelLoss) ?? defaults.PixelLoss,
+                AdversarialWeight = result.GetValue(adversarial) ?? defaults.AdversarialWeight,
+                R1Gamma = result.GetValue(r1) ?? defaults.R1Gamma,
             };
             var g = StyleBridge.Models.StyleGan2.Generator.FromFile(result.GetValue(generator)!, SceneDistillationTrainer.WholeBatches);
             return new SceneDistillationRun(new SceneDistillationTrainer(options, g), result.GetValue(oracle));

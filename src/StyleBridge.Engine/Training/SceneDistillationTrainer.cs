@@ -17,6 +17,26 @@ public sealed record SceneDistillationOptions
     public double FinalLearningRateFraction { get; init; } = 0.05;
     public ulong Seed { get; init; } = 1;
 
+    /// <summary>Pixel loss: <c>mse</c> or <c>l1</c> (the median, sharper at edges the synthesis cannot place exactly).</summary>
+    public string PixelLoss { get; init; } = "mse";
+
+    /// <summary>
+    /// Weight of the non-saturating adversarial term beside the pixel loss (pix2pix); 0 trains no discriminator. The
+    /// pixel loss alone averages what the synthesis cannot draw exactly into soft edges; a discriminator that tells
+    /// renders from samples asks for the crisp ones back, while the pixel loss keeps each sample on its scene.
+    /// </summary>
+    public double AdversarialWeight { get; init; }
+
+    /// <summary>The discriminator's Adam rate (rosinality's 0.002, before the lazy-R1 correction), β (0, 0.99).</summary>
+    public double DiscriminatorLearningRate { get; init; } = 0.002;
+
+    /// <summary>R1 weight γ on the renders, applied every <see cref="DRegEvery"/> steps (lazy, as rosinality).</summary>
+    public double R1Gamma { get; init; } = 10;
+
+    public int DRegEvery { get; init; } = 16;
+
+    public bool Adversarial => AdversarialWeight > 0;
+
     /// <summary>The cosine factor (1 → <see cref="FinalLearningRateFraction"/>) both learning rates follow.</summary>
     public double ScheduleAt(int step) => CosineSchedule.At(step / (double)Steps, 1, FinalLearningRateFraction);
 
@@ -26,22 +46,32 @@ public sealed record SceneDistillationOptions
             throw new ArgumentException("Steps, Batch and the learning rates must be positive");
         if (!(FinalLearningRateFraction > 0 && FinalLearningRateFraction <= 1))
             throw new ArgumentException($"FinalLearningRateFraction must lie in (0, 1], got {FinalLearningRateFraction}");
+        if (PixelLoss is not ("mse" or "l1"))
+            throw new ArgumentException($"PixelLoss must be mse or l1, got '{PixelLoss}'");
+        if (AdversarialWeight < 0 || double.IsNaN(AdversarialWeight) || !(DiscriminatorLearningRate > 0) || R1Gamma < 0 || DRegEvery < 1)
+            throw new ArgumentException("AdversarialWeight and R1Gamma must be non-negative, DiscriminatorLearningRate and DRegEvery positive");
     }
 }
+
+/// <summary>One distillation step's losses: the pixel loss, and D's logistic and G's non-saturating loss when adversarial.</summary>
+public sealed record DistillationStep(double Pixel, double? DLoss, double? GLoss);
 
 /// <summary>
 /// Stage three of the two-stage Shapes generator: the whole generator, mapping and synthesis, fine-tuned so that
 /// G(z) draws the render of the scene z codes for (<see cref="SceneCode"/>), pixel MSE, random noise as sampling
 /// uses, Adam (β 0.9, 0.99) with a cosine decay. Stage two can only regress w onto encoded renders, so samples near
 /// a boundary between two scenes land between their w's and draw a blend; here the loss is in pixels, on exactly
-/// the codes sampling draws, so the mapping learns to snap and the synthesis learns to draw what it is sent.
-/// Batches come from (seed, step), so a resumed run continues exactly.
+/// the codes sampling draws, so the mapping learns to snap and the synthesis learns to draw what it is sent. With an
+/// adversarial weight, a residual discriminator (rosinality's, minibatch standard deviation, lazy R1 on the renders)
+/// learns beside it and G's loss adds its non-saturating term. Batches come from (seed, step), so a resumed run continues exactly.
 /// </summary>
 public sealed class SceneDistillationTrainer : IDisposable
 {
     private const ulong WorldSalt = 0xD157_1000_0000_0001;
     private readonly TorchSharp.Modules.Adam optimizer;
     private readonly TorchSharp.Modules.Adam mappingOptimizer;
+    private readonly TorchSharp.Modules.Adam? dOptimizer;
+    private readonly List<TorchSharp.Modules.Parameter> dParameters = [];
 
     /// <param name="generator">The generator to fine-tune (owned by the trainer from here on).</param>
     public SceneDistillationTrainer(SceneDistillationOptions options, Generator generator)
@@ -62,10 +92,26 @@ public sealed class SceneDistillationTrainer : IDisposable
         // load with two groups (the resume test caught it).
         optimizer = optim.Adam(synthesis, options.LearningRate, 0.9, 0.99);
         mappingOptimizer = optim.Adam(mapping, options.MappingLearningRate / generator.Config.LrMlp, 0.9, 0.99);
+        if (options.Adversarial)
+        {
+            lock (StyleGan2Trainer.InitLock)
+            {
+                manual_seed(unchecked((long)options.Seed));
+                D = new Discriminator(generator.Config.Size, generator.Config.Channels);
+            }
+            D.train();
+            dParameters = [.. D.parameters()];
+            double ratio = options.DRegEvery / (options.DRegEvery + 1.0);
+            dOptimizer = optim.Adam(dParameters, options.DiscriminatorLearningRate * ratio, 0, Math.Pow(0.99, ratio));
+        }
     }
 
     public SceneDistillationOptions Options { get; }
     public Generator G { get; }
+
+    /// <summary>The discriminator of an adversarial run, else null.</summary>
+    public Discriminator? D { get; }
+
     public int StepCount { get; private set; }
 
     /// <summary>Training runs the batch in one synthesis pass (a served generator slices CPU batches by default).</summary>
@@ -75,15 +121,30 @@ public sealed class SceneDistillationTrainer : IDisposable
         return config with { MaxCpuBatch = null };
     }
 
-    /// <summary>One Adam step on the pixel MSE between G(code of each scene) and its render; returns the loss.</summary>
-    public double Step()
+    /// <summary>
+    /// One step: (adversarial runs) a D step on the renders against the detached samples, R1 when due; then one Adam
+    /// step of G on the pixel loss between G(code of each scene) and its render (+ the weighted non-saturating term).
+    /// </summary>
+    public DistillationStep Step()
     {
         using var scope = NewDisposeScope();
         using var rng = new RandomGenerator(StyleGan2Trainer.StepSeed((long)Options.Seed, StepCount));
         var scenes = new ShapeSampler(unchecked((Options.Seed ^ WorldSalt) * 1_000_003UL + (ulong)StepCount)).SampleBatch(Options.Batch);
         var z = SceneCode.Encode(scenes, G.Config.ZDim, rng);
         var images = G.Synthesize(G.Map(z), new SynthesisOptions(NoiseMode.Random, rng));
-        var loss = F.mse_loss(images, StyleGan2Trainer.RenderAt(scenes, G.Config.Size));
+        var renders = StyleGan2Trainer.RenderAt(scenes, G.Config.Size);
+        var pixel = Options.PixelLoss == "l1" ? F.l1_loss(images, renders) : F.mse_loss(images, renders);
+        double? dLoss = null, gLoss = null;
+        var loss = pixel;
+        if (D is not null)
+        {
+            dLoss = DiscriminatorStep(renders, images.detach());
+            StyleGan2Trainer.SetRequiresGrad(dParameters, false);
+            var adversarial = F.softplus(D.Forward(images).neg()).mean();
+            gLoss = adversarial.item<float>();
+            loss = pixel.add(adversarial.mul(Options.AdversarialWeight));
+        }
+
         double factor = Options.ScheduleAt(StepCount);
         foreach (var group in optimizer.ParamGroups)
             group.LearningRate = Options.LearningRate * factor;
@@ -94,21 +155,47 @@ public sealed class SceneDistillationTrainer : IDisposable
         loss.backward();
         optimizer.step();
         mappingOptimizer.step();
+        StyleGan2Trainer.SetRequiresGrad(dParameters, true);
         StepCount++;
-        return loss.item<float>();
+        return new DistillationStep(pixel.item<float>(), dLoss, gLoss);
+    }
+
+    private double DiscriminatorStep(Tensor renders, Tensor samples)
+    {
+        var d = D!;
+        var dLoss = F.softplus(d.Forward(renders).neg()).mean().add(F.softplus(d.Forward(samples)).mean());
+        dOptimizer!.zero_grad();
+        dLoss.backward();
+        dOptimizer.step();
+        if (StepCount % Options.DRegEvery == 0 && Options.R1Gamma > 0)
+        {
+            var x = renders.detach().requires_grad_(true);
+            var pred = d.Forward(x);
+            var grad = autograd.grad([pred.sum()], [x], retain_graph: true, create_graph: true)[0];
+            var penalty = grad.square().reshape(x.size(0), -1).sum(1).mean();
+            dOptimizer.zero_grad();
+            penalty.mul(Options.R1Gamma / 2 * Options.DRegEvery).add(pred[0, 0].mul(0)).backward();
+            dOptimizer.step();
+        }
+
+        return dLoss.item<float>();
     }
 
     public void Save(string directory)
     {
-        TrainingCheckpoint.Save(directory, StateDicts.Of(G, "g."), optimizer, StepCount, Options);
+        var weights = StateDicts.Of(G, "g.");
+        if (D is not null)
+            weights = weights.Concat(StateDicts.Of(D, "d."));
+        TrainingCheckpoint.Save(directory, weights, optimizer, StepCount, Options);
         mappingOptimizer.save_state_dict(Path.Combine(directory, "mapping_optimizer.bin"));
+        dOptimizer?.save_state_dict(Path.Combine(directory, "d_optimizer.bin"));
     }
 
     public static SceneDistillationTrainer Resume(string directory, int? steps = null)
     {
         var state = TrainingCheckpoint.ReadState<SceneDistillationOptions>(directory);
+        using var weights = TrainingCheckpoint.ReadWeights(directory);
         Generator g;
-        using (var weights = TrainingCheckpoint.ReadWeights(directory))
         using (var stage = StyleGan2Weights.FromTensors(StateDicts.Under(weights, "g.")))
             g = Generator.FromWeights(stage, WholeBatches);
         var trainer = new SceneDistillationTrainer(steps is { } s ? state.Options with { Steps = s } : state.Options, g);
@@ -116,6 +203,11 @@ public sealed class SceneDistillationTrainer : IDisposable
         {
             TrainingCheckpoint.LoadOptimizer(directory, trainer.optimizer);
             trainer.mappingOptimizer.load_state_dict(Path.Combine(directory, "mapping_optimizer.bin"));
+            if (trainer.D is not null)
+            {
+                StateDicts.LoadInto(trainer.D, StateDicts.Under(weights, "d."));
+                trainer.dOptimizer!.load_state_dict(Path.Combine(directory, "d_optimizer.bin"));
+            }
             trainer.StepCount = state.Step;
             return trainer;
         }
@@ -134,6 +226,8 @@ public sealed class SceneDistillationTrainer : IDisposable
     {
         optimizer.Dispose();
         mappingOptimizer.Dispose();
+        dOptimizer?.Dispose();
+        D?.Dispose();
         G.Dispose();
     }
 }
@@ -150,7 +244,16 @@ public sealed class SceneDistillationRun(SceneDistillationTrainer trainer, strin
     public override int ItemsPerStep => trainer.Options.Batch;
     protected override Generator Sampled => trainer.G;
 
-    public override IReadOnlyList<(string Name, double Value)> Step() => [("mse", trainer.Step())];
+    public override IReadOnlyList<(string Name, double Value)> Step()
+    {
+        var step = trainer.Step();
+        var values = new List<(string, double)> { (trainer.Options.PixelLoss, step.Pixel) };
+        if (step.DLoss is { } d)
+            values.Add(("d", d));
+        if (step.GLoss is { } g)
+            values.Add(("g", g));
+        return values;
+    }
 
     public override void Save(string checkpointDirectory) => trainer.Save(checkpointDirectory);
 
