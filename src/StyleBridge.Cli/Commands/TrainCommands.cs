@@ -256,9 +256,10 @@ internal static class TrainCommands
         pixelLoss.AcceptOnlyFromAmong("mse", "l1");
         var adversarial = new Option<double?>("--adversarial") { Description = "weight of a non-saturating adversarial term beside the pixel loss (a discriminator learns beside G); 0: none" };
         var r1 = new Option<double?>("--r1") { Description = "R1 weight γ of that discriminator (lazy, every 16 steps)" };
+        var initD = new Option<string?>("--init-discriminator") { Description = "start the discriminator from a stylebridge train stylegan2 checkpoint (trainer.bin) instead of the seed" };
         var command = new Command("stylegan2-distill",
             "Stage three of the two-stage Shapes generator: fine-tune mapping and synthesis so that G(z) draws the render of the scene z codes for (pixel loss, optionally adversarial); exports the generator")
-            { oracle, generator, lr, mappingLr, lrFinal, pixelLoss, adversarial, r1 };
+            { oracle, generator, lr, mappingLr, lrFinal, pixelLoss, adversarial, r1, initD };
         var common = AddCommon(command, "stylegan2-distill");
         command.SetAction((result, cancel) => Task.FromResult(Run(result, common, "stylegan2-distill", () =>
         {
@@ -279,7 +280,23 @@ internal static class TrainCommands
                 R1Gamma = result.GetValue(r1) ?? defaults.R1Gamma,
             };
             var g = StyleBridge.Models.StyleGan2.Generator.FromFile(result.GetValue(generator)!, SceneDistillationTrainer.WholeBatches);
-            return new SceneDistillationRun(new SceneDistillationTrainer(options, g), result.GetValue(oracle));
+            var trainer = new SceneDistillationTrainer(options, g);
+            if (result.GetValue(initD) is { } ganCheckpoint)
+            {
+                try
+                {
+                    if (trainer.D is null)
+                        throw new ArgumentException("--init-discriminator needs --adversarial > 0");
+                    using var gan = StyleGan2Trainer.Resume(ganCheckpoint);
+                    StateDicts.LoadInto(trainer.D, StateDicts.Of(gan.D).ToDictionary(e => e.Key, e => e.Value));
+                }
+                catch
+                {
+                    trainer.Dispose();
+                    throw;
+                }
+            }
+            return new SceneDistillationRun(trainer, result.GetValue(oracle));
         }, cancel)));
         return command;
     }
