@@ -4,7 +4,7 @@ using StyleBridge.Engine.World;
 namespace StyleBridge.Engine.Evaluation;
 
 /// <summary>Inversion figures: PSNR of the reconstruction (8-bit) and the share of renders whose five attributes survive.</summary>
-public sealed record InversionReport(int Renders, double Psnr, double AttributesKept, IReadOnlyDictionary<WorldAttribute, double> PerAttribute);
+public sealed record InversionReport(int Renders, int RefineSteps, double Psnr, double AttributesKept, IReadOnlyDictionary<WorldAttribute, double> PerAttribute);
 
 /// <summary>Colour-edit figures of one method at one strength.</summary>
 /// <param name="Success">The oracle reads the target colour.</param>
@@ -20,7 +20,8 @@ public static class EditEvaluation
 {
     private static readonly WorldAttribute[] Preserved = [WorldAttribute.Shape, WorldAttribute.Position, WorldAttribute.Background];
 
-    public static InversionReport Inversion(EditPipeline pipeline, AttributeOracle oracle, int count, ulong seed, int batch = 50)
+    /// <param name="refineSteps">0: the encoder alone; else that many optimisation steps after it (<c>--refine-steps</c>).</param>
+    public static InversionReport Inversion(EditPipeline pipeline, AttributeOracle oracle, int count, ulong seed, int refineSteps = 0, int batch = 50)
     {
         var scenes = new ShapeSampler(seed).SampleBatch(count);
         double psnr = 0;
@@ -31,7 +32,7 @@ public static class EditEvaluation
             using var scope = NewDisposeScope();
             var part = scenes.Skip(start).Take(batch).ToList();
             var images = ShapeSampler.Render(part);
-            using var inverted = pipeline.Invert(images);
+            using var inverted = pipeline.Invert(images, refineSteps);
             var bytes = inverted.Images.clamp(-1, 1).add(1).mul(127.5).round();
             var target = images.add(1).mul(127.5).round();
             var mse = bytes.sub(target).square().mean([1, 2, 3]).to(ScalarType.Float64).data<double>().ToArray();
@@ -49,7 +50,7 @@ public static class EditEvaluation
                 kept += all ? 1 : 0;
             }
         }
-        return new InversionReport(count, psnr / count, (double)kept / count, perAttribute.ToDictionary(kv => kv.Key, kv => (double)kv.Value / count));
+        return new InversionReport(count, refineSteps, psnr / count, (double)kept / count, perAttribute.ToDictionary(kv => kv.Key, kv => (double)kv.Value / count));
     }
 
     /// <summary>Colour edits for every ordered pair of colours, <paramref name="perPair"/> renders of the source colour each.</summary>
