@@ -57,36 +57,123 @@ public static class EditEvaluation
     public static EditReport Colour(EditPipeline pipeline, AttributeOracle oracle, EditMethod method, double strength, int perPair, ulong seed,
         EditRequest? template = null, CancellationToken cancellation = default)
     {
+        using var inputs = ColourEditInputs.Invert(pipeline, oracle, perPair, seed);
+        return Colour(pipeline, inputs, oracle, method, strength, template, cancellation);
+    }
+
+    /// <summary>Colour edits of inputs inverted once (<see cref="ColourEditInputs.Invert"/>), so that a sweep of methods and strengths shares them.</summary>
+    public static EditReport Colour(EditPipeline pipeline, ColourEditInputs inputs, AttributeOracle oracle, EditMethod method, double strength,
+        EditRequest? template = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        int edits = 0, success = 0, preserved = 0;
+        foreach (var pair in inputs.Pairs)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            using var scope = NewDisposeScope();
+            var request = (template ?? new EditRequest { Source = "x", Target = "y" }) with
+            {
+                Source = CaptionGrammar.PromptFor(pair.From), Target = CaptionGrammar.PromptFor(pair.To), Method = method, Strength = strength,
+            };
+            using var edited = pipeline.Edit(pair.Code, request, cancellation);
+            var after = oracle.Predict(edited.Images.clamp(-1, 1));
+            for (int i = 0; i < after.GetLength(0); i++)
+            {
+                edits++;
+                success += after[i, (int)WorldAttribute.Colour] == (long)pair.To ? 1 : 0;
+                preserved += Preserved.All(a => after[i, (int)a] == pair.Before[i, (int)a]) ? 1 : 0;
+            }
+        }
+        return new EditReport(method, strength, edits, (double)success / edits, (double)preserved / edits);
+    }
+}
+
+/// <summary>
+/// The inputs of the colour-edit evaluation: for every ordered pair of colours, renders of the source colour inverted
+/// (by the encoder, optionally refined), with the oracle's reading of each inversion (what preservation compares to).
+/// </summary>
+public sealed class ColourEditInputs : IDisposable
+{
+    private ColourEditInputs(int refineSteps, IReadOnlyList<(ShapeColour From, ShapeColour To, LatentCode Code, long[,] Before)> pairs)
+    {
+        RefineSteps = refineSteps;
+        Pairs = pairs;
+    }
+
+    public int RefineSteps { get; }
+
+    public IReadOnlyList<(ShapeColour From, ShapeColour To, LatentCode Code, long[,] Before)> Pairs { get; }
+
+    /// <summary>Draws <paramref name="perPair"/> renders per ordered colour pair from <paramref name="seed"/> and inverts them in batches.</summary>
+    public static ColourEditInputs Invert(EditPipeline pipeline, AttributeOracle oracle, int perPair, ulong seed, int refineSteps = 0, int batch = 60)
+    {
+        ArgumentNullException.ThrowIfNull(pipeline);
+        ArgumentNullException.ThrowIfNull(oracle);
+        if (perPair < 1 || batch < 1)
+            throw new ArgumentException("perPair and batch must be positive");
         var colours = Enum.GetValues<ShapeColour>();
         var random = new WorldRandom(seed);
-        int edits = 0, success = 0, preserved = 0;
+        var order = new List<(ShapeColour From, ShapeColour To)>();
+        var scenes = new List<ShapeScene>();
         foreach (var from in colours)
         {
             foreach (var to in colours.Where(c => c != from))
             {
-                cancellation.ThrowIfCancellationRequested();
-                using var scope = NewDisposeScope();
-                var scenes = Enumerable.Range(0, perPair).Select(_ =>
+                order.Add((from, to));
+                for (int i = 0; i < perPair; i++)
                 {
                     var a = ShapeAttributes.FromIndex(random.NextInt(ShapeAttributes.Count));
-                    return ShapeSampler.Jitter(a with { Colour = from }, random);
-                }).ToList();
-                using var inverted = pipeline.Invert(ShapeSampler.Render(scenes));
-                var before = oracle.Predict(inverted.Images.clamp(-1, 1));
-                var request = (template ?? new EditRequest { Source = "x", Target = "y" }) with
-                {
-                    Source = CaptionGrammar.PromptFor(from), Target = CaptionGrammar.PromptFor(to), Method = method, Strength = strength,
-                };
-                using var edited = pipeline.Edit(inverted.Code, request, cancellation);
-                var after = oracle.Predict(edited.Images.clamp(-1, 1));
-                for (int i = 0; i < scenes.Count; i++)
-                {
-                    edits++;
-                    success += after[i, (int)WorldAttribute.Colour] == (long)to ? 1 : 0;
-                    preserved += Preserved.All(a => after[i, (int)a] == before[i, (int)a]) ? 1 : 0;
+                    scenes.Add(ShapeSampler.Jitter(a with { Colour = from }, random));
                 }
             }
         }
-        return new EditReport(method, strength, edits, (double)success / edits, (double)preserved / edits);
+
+        var wplus = new List<Tensor>();
+        var styles = new List<Tensor[]>();
+        var readings = new List<long[,]>();
+        try
+        {
+            for (int start = 0; start < scenes.Count; start += batch)
+            {
+                using var scope = NewDisposeScope();
+                using var inverted = pipeline.Invert(ShapeSampler.Render(scenes.Skip(start).Take(batch).ToList()), refineSteps);
+                readings.Add(oracle.Predict(inverted.Images.clamp(-1, 1)));
+                wplus.Add(inverted.Code.WPlus.clone().DetachFromDisposeScope());
+                styles.Add([.. inverted.Code.Styles.Select(t => t.clone().DetachFromDisposeScope())]);
+            }
+
+            using var all = NewDisposeScope();
+            var w = cat(wplus, 0);
+            var st = Enumerable.Range(0, styles[0].Length).Select(k => cat(styles.Select(b => b[k]).ToList(), 0)).ToArray();
+            int attributes = readings[0].GetLength(1);
+            var pairs = order.Select((p, k) =>
+            {
+                var rows = TensorIndex.Slice(k * perPair, (k + 1) * perPair);
+                var code = new LatentCode(w[rows].clone().DetachFromDisposeScope(), [.. st.Select(t => t[rows].clone().DetachFromDisposeScope())]);
+                var before = new long[perPair, attributes];
+                for (int i = 0; i < perPair; i++)
+                {
+                    int n = k * perPair + i;
+                    var part = readings[n / batch];
+                    for (int a = 0; a < attributes; a++)
+                        before[i, a] = part[n % batch, a];
+                }
+                return (p.From, p.To, code, before);
+            }).ToList();
+            return new ColourEditInputs(refineSteps, pairs);
+        }
+        finally
+        {
+            foreach (var t in wplus)
+                t.Dispose();
+            foreach (var t in styles.SelectMany(b => b))
+                t.Dispose();
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var pair in Pairs)
+            pair.Code.Dispose();
     }
 }
