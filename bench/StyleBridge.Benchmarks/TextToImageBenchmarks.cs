@@ -36,8 +36,40 @@ internal static class TextToImageBenchmarks
 
     public static void RunShapes()
     {
-        using var pipeline = TextToImagePipeline.Open(ModelSet.Open(Path.Combine(Harness.RepoRoot(), "weights", "shapes")));
-        Run("t2i shapes (64², Shapes CLIP, trained prior)", pipeline, 5);
+        var set = ModelSet.Open(Path.Combine(Harness.RepoRoot(), "weights", "shapes"));
+        using (var pipeline = TextToImagePipeline.Open(set))
+        {
+            Run("t2i shapes (64², Shapes CLIP, trained prior)", pipeline, 5);
+            // what batching requests together can gain on this machine: the service's worker hands the pipeline
+            // several requests at once (up to its item cap, 64 candidates on the Shapes set)
+            Batched($"t2i shapes, synthesis slice {pipeline.Generator.Config.MaxCpuBatch}", pipeline, 5);
+        }
+
+        using (var sliced = TextToImagePipeline.Open(set, c => c with { MaxCpuBatch = 4 }))
+            Batched("t2i shapes, synthesis slice 4 (the earlier default at every size)", sliced, 5);
+    }
+
+    private static void Batched(string name, TextToImagePipeline pipeline, int iterations)
+    {
+        var request = new GenerationRequest { Prompt = "a blue square on the left", NumImages = 1, NumCandidates = 16, Seed = 1, Steps = 4, GuidanceScale = 2 };
+        double PerRequest(int requests)
+        {
+            var times = new List<double>();
+            for (int i = 0; i < iterations; i++)
+            {
+                var batch = Enumerable.Range(0, requests).Select(r => request with { Seed = i * requests + r }).ToList();
+                var clock = Stopwatch.StartNew();
+                var results = pipeline.Generate(batch);
+                times.Add(clock.Elapsed.TotalSeconds / requests);
+                foreach (var result in results)
+                    result.Dispose();
+            }
+            return times.Order().ElementAt(times.Count / 2);
+        }
+
+        using (var warm = pipeline.Generate(request)) { }
+        double one = PerRequest(1), four = PerRequest(4);
+        Console.WriteLine($"{name}: 1 request of 16 candidates per batch {one:F3} s per request, 4 per batch {four:F3} s per request: gain {one / four:F2}x (median of {iterations})");
     }
 
     public static void RunFfhq()

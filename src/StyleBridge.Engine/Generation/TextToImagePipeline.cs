@@ -72,11 +72,12 @@ public sealed class TextToImagePipeline : IDisposable
     public int MaxBatch { get; init; } = 64;
 
     /// <summary>The pipeline of a model set (the prior and CSLA when the set has them); it owns the models.</summary>
-    public static TextToImagePipeline Open(ModelSet set)
+    /// <param name="configure">Run-time options of the generator (e.g. its CPU slice), as <see cref="ModelSet.LoadGenerator"/> takes them.</param>
+    public static TextToImagePipeline Open(ModelSet set, Func<StyleBridge.Models.StyleGan2.StyleGan2Config, StyleBridge.Models.StyleGan2.StyleGan2Config>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(set);
         var clip = set.LoadClip();
-        var generator = set.LoadGenerator();
+        var generator = set.LoadGenerator(configure);
         var prior = set.Has(ModelSet.PriorFile) ? set.LoadPrior() : null;
         var csla = set.Has(ModelSet.CslaFile) ? CslaModel.FromFile(set.PathOf(ModelSet.CslaFile), generator) : null;
         return new TextToImagePipeline(clip, set.LoadTokenizer(), generator, prior, csla, ownsModels: true);
