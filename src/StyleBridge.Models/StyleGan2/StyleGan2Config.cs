@@ -52,7 +52,6 @@ public sealed partial record StyleGan2Config
         }
 
         Channels = table;
-        MaxCpuBatch = CpuBatchFor(size);
     }
 
     /// <summary>Output resolution (square).</summary>
@@ -95,16 +94,11 @@ public sealed partial record StyleGan2Config
     /// <summary>
     /// Largest batch one synthesis pass runs on the CPU; bigger batches go through in slices of this size, which bounds
     /// the activation memory (a 1024² pass holds about 0.4 GB per sample). A whole batch of 4 measured 1.22 s per image
-    /// at 1024², one sample per pass 1.40 s; null: the whole batch at once. CUDA always takes the whole batch. Default:
-    /// <see cref="CpuBatchFor"/> of the size, the same activation memory at every resolution.
+    /// at 1024², one sample per pass 1.40 s; null: the whole batch at once. CUDA always takes the whole batch. Kept at 4
+    /// for small generators too: one 64² pass of 64 samples was faster alone (make bench) but slower in the service
+    /// under load (make load: 4.9 against 6.5 requests/s at concurrency 16 on 2 cores).
     /// </summary>
-    public int? MaxCpuBatch { get; init; }
-
-    /// <summary>
-    /// As many samples as hold the activations of 4 at 1024² (they scale with the pixel count): 4 at 1024², 64 at
-    /// 256², 1 024 at 64², so a small generator is not sliced into passes too small to keep the cores busy.
-    /// </summary>
-    public static int CpuBatchFor(int size) => (int)Math.Clamp(4L * 1024 * 1024 / ((long)size * size), 1, 1 << 16);
+    public int? MaxCpuBatch { get; init; } = 4;
 
     public int LogSize => int.Log2(Size);
 

@@ -89,18 +89,6 @@ public class ConfigAndStyleSpaceTests
         }
     }
 
-    [Theory]
-    [InlineData(1024, 4)]
-    [InlineData(256, 64)]
-    [InlineData(64, 1024)]
-    public void CpuSlicesHoldTheSameActivationMemoryAtEverySize(int size, int slice)
-    {
-        var channels = Enumerable.Range(2, 9).Select(i => 1 << i).Where(r => r <= size).ToDictionary(r => r, _ => 8);
-        Assert.Equal(slice, new StyleGan2Config(size, 8, 1, channels).MaxCpuBatch);
-        Assert.Equal(slice, StyleGan2Config.CpuBatchFor(size));
-        Assert.Null((new StyleGan2Config(size, 8, 1, channels) with { MaxCpuBatch = null }).MaxCpuBatch);
-    }
-
     [Fact]
     public void Ffhq1024StyleSpaceIsTheReferenceList()
     {
