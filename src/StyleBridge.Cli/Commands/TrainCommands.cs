@@ -416,11 +416,13 @@ internal static class TrainCommands
             if (result.GetValue(threads) is { } t)
                 StyleBridge.Torch.TorchRuntime.Initialize(t);
             var set = StyleBridge.Engine.ModelSets.ModelSet.Open(result.GetValue(models));
+            string path = result.GetValue(output)!;
+            // the output's directory before the work (100 samples per channel take half an hour here), not after it
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
             using var g = set.LoadGenerator();
             using var clip = set.LoadClip();
             var log = result.InvocationConfiguration.Output;
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            string path = result.GetValue(output)!;
             StyleBridge.Engine.Editing.DirectionBuilder.Build(g, clip, new ClipImageTransform(clip.Config.ImageResolution), path,
                 result.GetValue(samples), result.GetValue(statistics), result.GetValue(seed),
                 progress: (done, total) => { if (done % 64 < 8 || done == total) log.WriteLine($"channel {done}/{total}  {clock.Elapsed:hh\\:mm\\:ss}"); },
