@@ -137,25 +137,34 @@ public sealed class SceneDistillationTrainer : IDisposable
         double? dLoss = null, gLoss = null;
         var loss = pixel;
         if (D is not null)
-        {
             dLoss = DiscriminatorStep(renders, images.detach());
-            StyleGan2Trainer.SetRequiresGrad(dParameters, false);
-            var adversarial = F.softplus(D.Forward(images).neg()).mean();
-            gLoss = adversarial.item<float>();
-            loss = pixel.add(adversarial.mul(Options.AdversarialWeight));
+        // G's step runs through a frozen D (its gradients are not wanted), which thaws again whatever happens
+        StyleGan2Trainer.SetRequiresGrad(dParameters, false);
+        try
+        {
+            if (D is not null)
+            {
+                var adversarial = F.softplus(D.Forward(images).neg()).mean();
+                gLoss = adversarial.item<float>();
+                loss = pixel.add(adversarial.mul(Options.AdversarialWeight));
+            }
+
+            double factor = Options.ScheduleAt(StepCount);
+            foreach (var group in optimizer.ParamGroups)
+                group.LearningRate = Options.LearningRate * factor;
+            foreach (var group in mappingOptimizer.ParamGroups)
+                group.LearningRate = Options.MappingLearningRate / G.Config.LrMlp * factor;
+            optimizer.zero_grad();
+            mappingOptimizer.zero_grad();
+            loss.backward();
+            optimizer.step();
+            mappingOptimizer.step();
+        }
+        finally
+        {
+            StyleGan2Trainer.SetRequiresGrad(dParameters, true);
         }
 
-        double factor = Options.ScheduleAt(StepCount);
-        foreach (var group in optimizer.ParamGroups)
-            group.LearningRate = Options.LearningRate * factor;
-        foreach (var group in mappingOptimizer.ParamGroups)
-            group.LearningRate = Options.MappingLearningRate / G.Config.LrMlp * factor;
-        optimizer.zero_grad();
-        mappingOptimizer.zero_grad();
-        loss.backward();
-        optimizer.step();
-        mappingOptimizer.step();
-        StyleGan2Trainer.SetRequiresGrad(dParameters, true);
         StepCount++;
         return new DistillationStep(pixel.item<float>(), dLoss, gLoss);
     }
