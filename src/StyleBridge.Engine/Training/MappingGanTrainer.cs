@@ -52,7 +52,7 @@ public sealed record MappingGanOptions
 /// Wasserstein term that keeps every mode of the real w's covered; the mapping
 /// restarts from the run's seed and its EMA is exported with the synthesis network unchanged.
 /// </summary>
-public sealed class MappingGanTrainer : IDisposable
+public sealed class MappingGanTrainer : IGeneratorStageTrainer
 {
     private const ulong BankSalt = 0x3A99_1000_0000_0001;
     private readonly TorchSharp.Modules.Adam gOptim;
@@ -108,6 +108,10 @@ public sealed class MappingGanTrainer : IDisposable
     public LatentDiscriminator D { get; }
     public Tensor Bank { get; }
     public int StepCount { get; private set; }
+
+    int IGeneratorStageTrainer.TotalSteps => Options.Steps;
+    int IGeneratorStageTrainer.Batch => Options.Batch;
+    Generator IGeneratorStageTrainer.Sampled => GEma;
 
     /// <summary>The encoder's w's of <paramref name="count"/> fresh renders drawn from <paramref name="seed"/>, [count, W].</summary>
     public static Tensor EncodeBank(LatentEncoder encoder, int count, ulong seed) =>
@@ -284,28 +288,13 @@ public sealed class MappingGanTrainer : IDisposable
 /// <see cref="MappingGanTrainer"/> as a <c>stylebridge train stylegan2-mapping</c> run; validation reads 500 samples
 /// of the EMA generator with the oracle (clean fraction, Fréchet distance), as the StyleGAN2 run does.
 /// </summary>
-public sealed class MappingGanRun(MappingGanTrainer trainer, string? oraclePath) : GeneratorSampleRun(oraclePath)
+public sealed class MappingGanRun(MappingGanTrainer trainer, string? oraclePath) : GeneratorSampleRun<MappingGanTrainer>(trainer, oraclePath)
 {
     public override string Name => "stylegan2-mapping";
-    public override int StepCount => trainer.StepCount;
-    public override int TotalSteps => trainer.Options.Steps;
-    public override int ItemsPerStep => trainer.Options.Batch;
-    protected override Generator Sampled => trainer.GEma;
 
     public override IReadOnlyList<(string Name, double Value)> Step()
     {
-        var (d, g, r1) = trainer.Step(out double sliced);
+        var (d, g, r1) = Trainer.Step(out double sliced);
         return double.IsNaN(sliced) ? [("d", d), ("g", g), ("r1", r1)] : [("d", d), ("g", g), ("sw", sliced), ("r1", r1)];
-    }
-
-    public override void Save(string checkpointDirectory) => trainer.Save(checkpointDirectory);
-
-    public override void Export(string path) => trainer.Export(path);
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-            trainer.Dispose();
-        base.Dispose(disposing);
     }
 }

@@ -65,7 +65,7 @@ public sealed record DistillationStep(double Pixel, double? DLoss, double? GLoss
 /// adversarial weight, a residual discriminator (rosinality's, minibatch standard deviation, lazy R1 on the renders)
 /// learns beside it and G's loss adds its non-saturating term. Batches come from (seed, step), so a resumed run continues exactly.
 /// </summary>
-public sealed class SceneDistillationTrainer : IDisposable
+public sealed class SceneDistillationTrainer : IGeneratorStageTrainer
 {
     private const ulong WorldSalt = 0xD157_1000_0000_0001;
     private readonly TorchSharp.Modules.Adam optimizer;
@@ -113,6 +113,10 @@ public sealed class SceneDistillationTrainer : IDisposable
     public Discriminator? D { get; }
 
     public int StepCount { get; private set; }
+
+    int IGeneratorStageTrainer.TotalSteps => Options.Steps;
+    int IGeneratorStageTrainer.Batch => Options.Batch;
+    Generator IGeneratorStageTrainer.Sampled => G;
 
     /// <summary>Training runs the batch in one synthesis pass (a served generator slices CPU batches by default).</summary>
     public static StyleGan2Config WholeBatches(StyleGan2Config config)
@@ -245,33 +249,18 @@ public sealed class SceneDistillationTrainer : IDisposable
 /// <see cref="SceneDistillationTrainer"/> as a <c>stylebridge train stylegan2-distill</c> run; validation reads 500
 /// samples with the oracle (clean fraction, Fréchet distance), as the other generator runs do.
 /// </summary>
-public sealed class SceneDistillationRun(SceneDistillationTrainer trainer, string? oraclePath) : GeneratorSampleRun(oraclePath)
+public sealed class SceneDistillationRun(SceneDistillationTrainer trainer, string? oraclePath) : GeneratorSampleRun<SceneDistillationTrainer>(trainer, oraclePath)
 {
     public override string Name => "stylegan2-distill";
-    public override int StepCount => trainer.StepCount;
-    public override int TotalSteps => trainer.Options.Steps;
-    public override int ItemsPerStep => trainer.Options.Batch;
-    protected override Generator Sampled => trainer.G;
 
     public override IReadOnlyList<(string Name, double Value)> Step()
     {
-        var step = trainer.Step();
-        var values = new List<(string, double)> { (trainer.Options.PixelLoss, step.Pixel) };
+        var step = Trainer.Step();
+        var values = new List<(string, double)> { (Trainer.Options.PixelLoss, step.Pixel) };
         if (step.DLoss is { } d)
             values.Add(("d", d));
         if (step.GLoss is { } g)
             values.Add(("g", g));
         return values;
-    }
-
-    public override void Save(string checkpointDirectory) => trainer.Save(checkpointDirectory);
-
-    public override void Export(string path) => trainer.Export(path);
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-            trainer.Dispose();
-        base.Dispose(disposing);
     }
 }

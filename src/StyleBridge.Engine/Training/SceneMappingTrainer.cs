@@ -49,7 +49,7 @@ public sealed record SceneMappingOptions
 /// network cannot follow is the jump at a boundary between two scenes, where its w's blend. The synthesis network
 /// stays as stage one left it.
 /// </summary>
-public sealed class SceneMappingTrainer : IDisposable
+public sealed class SceneMappingTrainer : IGeneratorStageTrainer
 {
     private const ulong SceneSalt = 0x5CE4_E000_0000_0001;
     private readonly TorchSharp.Modules.Adam optimizer;
@@ -104,6 +104,10 @@ public sealed class SceneMappingTrainer : IDisposable
     public IReadOnlyList<ShapeScene> SceneList { get; }
     public Tensor Targets { get; }
     public int StepCount { get; private set; }
+
+    int IGeneratorStageTrainer.TotalSteps => Options.Steps;
+    int IGeneratorStageTrainer.Batch => Options.Batch;
+    Generator IGeneratorStageTrainer.Sampled => G;
 
     /// <summary>The scenes of a run with <paramref name="options"/>: drawn from its seed, so a resumed run has them again.</summary>
     public static ShapeScene[] DrawScenes(SceneMappingOptions options)
@@ -174,24 +178,9 @@ public sealed class SceneMappingTrainer : IDisposable
 /// <see cref="SceneMappingTrainer"/> as a <c>stylebridge train stylegan2-scene-mapping</c> run; validation reads 500
 /// samples with the oracle (clean fraction, Fréchet distance), as the other generator runs do.
 /// </summary>
-public sealed class SceneMappingRun(SceneMappingTrainer trainer, string? oraclePath) : GeneratorSampleRun(oraclePath)
+public sealed class SceneMappingRun(SceneMappingTrainer trainer, string? oraclePath) : GeneratorSampleRun<SceneMappingTrainer>(trainer, oraclePath)
 {
     public override string Name => "stylegan2-scene-mapping";
-    public override int StepCount => trainer.StepCount;
-    public override int TotalSteps => trainer.Options.Steps;
-    public override int ItemsPerStep => trainer.Options.Batch;
-    protected override Generator Sampled => trainer.G;
 
-    public override IReadOnlyList<(string Name, double Value)> Step() => [("mse", trainer.Step())];
-
-    public override void Save(string checkpointDirectory) => trainer.Save(checkpointDirectory);
-
-    public override void Export(string path) => trainer.Export(path);
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-            trainer.Dispose();
-        base.Dispose(disposing);
-    }
+    public override IReadOnlyList<(string Name, double Value)> Step() => [("mse", Trainer.Step())];
 }
