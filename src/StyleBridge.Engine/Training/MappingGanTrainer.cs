@@ -158,9 +158,8 @@ public sealed class MappingGanTrainer : IGeneratorStageTrainer
         using (no_grad())
             fake = G.Map(z);
         var realPred = D.Forward(real);
-        var logistic = F.softplus(realPred.neg()).mean().add(F.softplus(D.Forward(fake)).mean());
-        var grad = autograd.grad([realPred.sum()], [real], retain_graph: true, create_graph: true)[0];
-        var penalty = grad.square().sum(1).mean();
+        var logistic = LogisticGan.DiscriminatorLoss(realPred, D.Forward(fake));
+        var penalty = LogisticGan.R1Penalty(realPred, real);
         dOptim.zero_grad();
         logistic.add(penalty.mul(Options.R1Gamma / 2)).backward();
         dOptim.step();
@@ -171,7 +170,7 @@ public sealed class MappingGanTrainer : IGeneratorStageTrainer
         try
         {
             var mapped = G.Map(z);
-            gLoss = F.softplus(D.Forward(mapped).neg()).mean();
+            gLoss = LogisticGan.GeneratorLoss(D.Forward(mapped));
             var total = gLoss;
             if (Options.SlicedWeight > 0)
             {

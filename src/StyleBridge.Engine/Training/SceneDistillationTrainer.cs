@@ -148,7 +148,7 @@ public sealed class SceneDistillationTrainer : IGeneratorStageTrainer
         {
             if (D is not null)
             {
-                var adversarial = F.softplus(D.Forward(images).neg()).mean();
+                var adversarial = LogisticGan.GeneratorLoss(D.Forward(images));
                 gLoss = adversarial.item<float>();
                 loss = pixel.add(adversarial.mul(Options.AdversarialWeight));
             }
@@ -176,21 +176,12 @@ public sealed class SceneDistillationTrainer : IGeneratorStageTrainer
     private double DiscriminatorStep(Tensor renders, Tensor samples)
     {
         var d = D!;
-        var dLoss = F.softplus(d.Forward(renders).neg()).mean().add(F.softplus(d.Forward(samples)).mean());
+        var dLoss = LogisticGan.DiscriminatorLoss(d.Forward(renders), d.Forward(samples));
         dOptimizer!.zero_grad();
         dLoss.backward();
         dOptimizer.step();
         if (StepCount % Options.DRegEvery == 0 && Options.R1Gamma > 0)
-        {
-            var x = renders.detach().requires_grad_(true);
-            var pred = d.Forward(x);
-            var grad = autograd.grad([pred.sum()], [x], retain_graph: true, create_graph: true)[0];
-            var penalty = grad.square().reshape(x.size(0), -1).sum(1).mean();
-            dOptimizer.zero_grad();
-            penalty.mul(Options.R1Gamma / 2 * Options.DRegEvery).add(pred[0, 0].mul(0)).backward();
-            dOptimizer.step();
-        }
-
+            LogisticGan.LazyR1Step(d.Forward, dOptimizer, renders, Options.R1Gamma, Options.DRegEvery);
         return dLoss.item<float>();
     }
 

@@ -152,7 +152,7 @@ public sealed class StyleGan2Trainer : IDisposable
                 fakes = G.Synthesize(MixedLatents(rng), noise);
             var fakePred = D.Forward(fakes);
             var realPred = D.Forward(reals);
-            var dLossTensor = nn.functional.softplus(realPred.neg()).mean().add(nn.functional.softplus(fakePred).mean());
+            var dLossTensor = LogisticGan.DiscriminatorLoss(realPred, fakePred);
             dOptim.zero_grad();
             dLossTensor.backward();
             dOptim.step();
@@ -160,17 +160,7 @@ public sealed class StyleGan2Trainer : IDisposable
 
             // ---- lazy R1 on reals: γ/2 · mean Σ‖∇ₓD(x)‖² · d_reg_every (+ 0·D(x)[0], as the reference) ----
             if (RegularisesAt(step))
-            {
-                var x = reals.detach().requires_grad_(true);
-                var pred = D.Forward(x);
-                var grad = autograd.grad([pred.sum()], [x], retain_graph: true, create_graph: true)[0];
-                var penalty = grad.square().reshape(batch, -1).sum(1).mean();
-                var loss = penalty.mul(Options.R1Gamma / 2 * Options.DRegEvery).add(pred[0, 0].mul(0));
-                dOptim.zero_grad();
-                loss.backward();
-                dOptim.step();
-                r1 = penalty.item<float>();
-            }
+                r1 = LogisticGan.LazyR1Step(D.Forward, dOptim, reals, Options.R1Gamma, Options.DRegEvery);
 
             // ---- G: non-saturating loss through a frozen D, then the EMA ----
             if (trainGenerator)
@@ -179,7 +169,7 @@ public sealed class StyleGan2Trainer : IDisposable
                 try
                 {
                     var images = G.Synthesize(MixedLatents(rng), noise);
-                    var gLossTensor = nn.functional.softplus(D.Forward(images).neg()).mean();
+                    var gLossTensor = LogisticGan.GeneratorLoss(D.Forward(images));
                     gOptim.zero_grad();
                     gLossTensor.backward();
                     gOptim.step();
