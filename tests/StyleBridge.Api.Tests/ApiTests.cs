@@ -60,6 +60,25 @@ public sealed class ApiTests : IClassFixture<ApiTests.Fixture>
         Assert.Equal("BYPASS", random.Headers.GetValues("X-Cache").Single());
     }
 
+    [Fact]
+    public async Task The_served_default_draws_what_the_prompt_names_as_the_oracle_reads_it()
+    {
+        // the acceptance request: "a blue square on the left" with a seed, re-ranked over the service's 16 candidates
+        var response = await client.PostJson("/generate", new { prompt = "a blue square on the left", num_images = 1, seed = 2026 });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var json = await response.Json();
+        Assert.Equal(16, json.GetProperty("parameters").GetProperty("num_candidates").GetInt32());
+        var image = json.GetProperty("images")[0];
+        var rgb = StyleBridge.Imaging.ImageDecoder.Decode(Convert.FromBase64String(image.GetProperty("data").GetString()!));
+
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        using var oracle = StyleBridge.Engine.Training.OracleTrainer.Load(Path.Combine(ServiceFactory.ModelsDirectory, StyleBridge.Engine.ModelSets.ModelSet.OracleFile));
+        var read = oracle.Predict(StyleBridge.Imaging.ImageTensors.ToTensor([rgb]));
+        Assert.Equal((long)StyleBridge.Engine.World.ShapeColour.Blue, read[0, (int)StyleBridge.Engine.World.WorldAttribute.Colour]);
+        Assert.Equal((long)StyleBridge.Engine.World.Shape.Square, read[0, (int)StyleBridge.Engine.World.WorldAttribute.Shape]);
+        Assert.Equal((long)StyleBridge.Engine.World.ShapePosition.Left, read[0, (int)StyleBridge.Engine.World.WorldAttribute.Position]);
+    }
+
     [Theory]
     [InlineData("{\"prompt\":\"\"}", "validation_failed")]
     [InlineData("{\"prompt\":\"a shape\",\"num_candidates\":17}", "validation_failed")]
