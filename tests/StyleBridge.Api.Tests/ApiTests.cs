@@ -1,5 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
+using StyleBridge.Engine.ModelSets;
+using StyleBridge.Engine.Training;
+using StyleBridge.Engine.World;
+using StyleBridge.Imaging;
 
 namespace StyleBridge.Api.Tests;
 
@@ -69,14 +73,15 @@ public sealed class ApiTests : IClassFixture<ApiTests.Fixture>
         var json = await response.Json();
         Assert.Equal(16, json.GetProperty("parameters").GetProperty("num_candidates").GetInt32());
         var image = json.GetProperty("images")[0];
-        var rgb = StyleBridge.Imaging.ImageDecoder.Decode(Convert.FromBase64String(image.GetProperty("data").GetString()!));
+        var rgb = ImageDecoder.Decode(Convert.FromBase64String(image.GetProperty("data").GetString()!));
 
+        // the oracle of the served set, through the model set's manifest check like every other model
         using var scope = TorchSharp.torch.NewDisposeScope();
-        using var oracle = StyleBridge.Engine.Training.OracleTrainer.Load(Path.Combine(ServiceFactory.ModelsDirectory, StyleBridge.Engine.ModelSets.ModelSet.OracleFile));
-        var read = oracle.Predict(StyleBridge.Imaging.ImageTensors.ToTensor([rgb]));
-        Assert.Equal((long)StyleBridge.Engine.World.ShapeColour.Blue, read[0, (int)StyleBridge.Engine.World.WorldAttribute.Colour]);
-        Assert.Equal((long)StyleBridge.Engine.World.Shape.Square, read[0, (int)StyleBridge.Engine.World.WorldAttribute.Shape]);
-        Assert.Equal((long)StyleBridge.Engine.World.ShapePosition.Left, read[0, (int)StyleBridge.Engine.World.WorldAttribute.Position]);
+        using var oracle = OracleTrainer.Load(ModelSet.Open(ServiceFactory.ModelsDirectory).PathOf(ModelSet.OracleFile));
+        var read = oracle.Predict(ImageTensors.ToTensor([rgb]));
+        Assert.Equal((long)ShapeColour.Blue, read[0, (int)WorldAttribute.Colour]);
+        Assert.Equal((long)Shape.Square, read[0, (int)WorldAttribute.Shape]);
+        Assert.Equal((long)ShapePosition.Left, read[0, (int)WorldAttribute.Position]);
     }
 
     [Theory]
