@@ -24,12 +24,20 @@ internal static class EvalCommand
         var renders = new Option<int>("--renders") { Description = "fresh renders for the CLIP and oracle figures", DefaultValueFactory = _ => 2000 };
         var samples = new Option<int>("--samples") { Description = "generator samples for the distribution and Fréchet distance", DefaultValueFactory = _ => 10000 };
         var t2i = new Option<int>("--t2i-images") { Description = "text-to-image images per prompt", DefaultValueFactory = _ => 4 };
-        var command = new Command("eval", "Measure the Shapes models and write docs/quality.md") { models, output, renders, samples, t2i };
+        var sections = new Option<string[]>("--sections")
+        {
+            Description = $"measure only these sections ({string.Join(", ", Sections)}; default: all), e.g. while tuning one method",
+            AllowMultipleArgumentsPerToken = true,
+            DefaultValueFactory = _ => Sections,
+        };
+        sections.AcceptOnlyFromAmong(Sections);
+        var command = new Command("eval", "Measure the Shapes models and write docs/quality.md") { models, output, renders, samples, t2i, sections };
         command.SetAction(result =>
         {
             try
             {
-                Run(ModelSet.Open(result.GetValue(models)), result.GetValue(output)!, result.GetValue(renders), result.GetValue(samples), result.GetValue(t2i), result.InvocationConfiguration.Output);
+                Run(ModelSet.Open(result.GetValue(models)), result.GetValue(output)!, result.GetValue(renders), result.GetValue(samples), result.GetValue(t2i),
+                    result.GetValue(sections)!.ToHashSet(StringComparer.Ordinal), result.InvocationConfiguration.Output);
                 return 0;
             }
             catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException or StateDictMismatchException or StyleBridge.Engine.ModelSets.ModelSetException)
@@ -40,6 +48,9 @@ internal static class EvalCommand
         });
         return command;
     }
+
+    /// <summary>The page's sections, in its order.</summary>
+    private static readonly string[] Sections = ["clip", "oracle", "generator", "text-to-image", "editing"];
 
     private static string Pct(double x) => (100 * x).ToString("F1", CultureInfo.InvariantCulture) + " %";
 
@@ -118,6 +129,15 @@ internal static class EvalCommand
         }
     }
 
+    private static readonly string EditTableHeader =
+        "| method | strength | success | preservation | " + string.Join(" | ", EditEvaluation.Preserved.Select(a => a.ToString().ToLowerInvariant() + " kept")) + " |";
+
+    private static readonly string EditTableRule = "| --- | ---: | ---: | ---: |" + string.Concat(EditEvaluation.Preserved.Select(_ => " ---: |"));
+
+    private static string PerAttribute(EditReport r) => string.Join(" | ", r.PreservedPerAttribute.Values.Select(Pct));
+
+    private static string Named(EditReport r) => string.Join(", ", r.PreservedPerAttribute.Select(kv => $"{kv.Key.ToString().ToLowerInvariant()} {Pct(kv.Value)}"));
+
     private static void Editing(ModelSet set, AttributeOracle oracle, StringBuilder page, string sheetDir, TextWriter log)
     {
         using var pipeline = StyleBridge.Engine.Editing.EditPipeline.Open(set);
@@ -154,8 +174,8 @@ internal static class EvalCommand
                         $"({30 * PerPair} edits per row). Success: the oracle reads c′. Preservation: shape, position and background as the oracle read them on the edit's input. " +
                         "Targets at the default strength: success ≥ 75 %, preservation ≥ 85 %. Latent optimisation: 40 steps, its strength scales StyleCLIP's lr 0.1.");
         page.AppendLine();
-        page.AppendLine("| method | strength | success | preservation |");
-        page.AppendLine("| --- | ---: | ---: | ---: |");
+        page.AppendLine(EditTableHeader);
+        page.AppendLine(EditTableRule);
         var series = new List<(string, IReadOnlyList<(double, double, double)>)>();
         using var encoded = ColourEditInputs.Invert(pipeline, oracle, PerPair, 0xC010_0001);
         foreach (var method in methods)
@@ -167,9 +187,9 @@ internal static class EvalCommand
                 double strength = StyleBridge.Engine.Editing.EditRequest.DefaultStrength(method) * m;
                 var r = EditEvaluation.Colour(pipeline, encoded, oracle, method, strength);
                 string bold = m == 1 ? "**" : "";
-                page.AppendLine($"| {method.ToString().ToLowerInvariant()} | {bold}{strength:0.##}{bold} | {bold}{Pct(r.Success)}{bold} | {bold}{Pct(r.Preservation)}{bold} |");
+                page.AppendLine($"| {method.ToString().ToLowerInvariant()} | {bold}{strength:0.##}{bold} | {bold}{Pct(r.Success)}{bold} | {bold}{Pct(r.Preservation)}{bold} | {PerAttribute(r)} |");
                 points.Add((m, r.Success, r.Preservation));
-                log.WriteLine($"edit {method} α={strength:0.##}: success {Pct(r.Success)}, preservation {Pct(r.Preservation)}");
+                log.WriteLine($"edit {method} α={strength:0.##}: success {Pct(r.Success)}, preservation {Pct(r.Preservation)} ({Named(r)})");
             }
             series.Add((method.ToString().ToLowerInvariant(), points));
         }
@@ -178,20 +198,40 @@ internal static class EvalCommand
         page.AppendLine("Success (solid) and preservation (dashed) against strength: ![strength sweep](quality/edit-strength.png)");
         page.AppendLine();
 
+        if (methods.Contains(StyleBridge.Engine.Editing.EditMethod.Global))
+        {
+            // StyleCLIP's other knob: β keeps the channels whose relevance |fs3·Δt| reaches it
+            double alpha = StyleBridge.Engine.Editing.EditRequest.DefaultStrength(StyleBridge.Engine.Editing.EditMethod.Global);
+            double defaultBeta = new StyleBridge.Engine.Editing.EditRequest { Source = "x", Target = "y" }.Disentanglement;
+            page.AppendLine($"Global directions against the disentanglement threshold β at α = {alpha:0.##} (channels: the conv style channels an edit moves, of {pipeline.Generator.StyleSpace.TotalDimWithoutToRgb}):");
+            page.AppendLine();
+            page.AppendLine("| β | channels | success | preservation | " + string.Join(" | ", EditEvaluation.Preserved.Select(a => a.ToString().ToLowerInvariant() + " kept")) + " |");
+            page.AppendLine("| ---: | ---: | ---: | ---: |" + string.Concat(EditEvaluation.Preserved.Select(_ => " ---: |")));
+            foreach (double beta in new[] { 0.05, 0.1, 0.15, 0.2, 0.25, 0.3 })
+            {
+                var r = EditEvaluation.Colour(pipeline, encoded, oracle, StyleBridge.Engine.Editing.EditMethod.Global, alpha,
+                    new StyleBridge.Engine.Editing.EditRequest { Source = "x", Target = "y", Disentanglement = beta });
+                string bold = Math.Abs(beta - defaultBeta) < 1e-9 ? "**" : "";
+                page.AppendLine($"| {bold}{beta:0.##}{bold} | {r.Channels:F0} | {bold}{Pct(r.Success)}{bold} | {bold}{Pct(r.Preservation)}{bold} | {PerAttribute(r)} |");
+                log.WriteLine($"edit Global α={alpha:0.##} β={beta:0.##}: {r.Channels:F0} channels, success {Pct(r.Success)}, preservation {Pct(r.Preservation)} ({Named(r)})");
+            }
+            page.AppendLine();
+        }
+
         // the same edits at the default strengths, from the same renders inverted with refinement
         using (var refinedInputs = ColourEditInputs.Invert(pipeline, oracle, PerPair, 0xC010_0001, RefineSteps))
         {
             page.AppendLine($"The same edits at the default strengths on the same renders inverted with refinement (`--refine-steps {RefineSteps}`), " +
                             "preservation again against the oracle's reading of each edit's input:");
             page.AppendLine();
-            page.AppendLine("| method | strength | success | preservation |");
-            page.AppendLine("| --- | ---: | ---: | ---: |");
+            page.AppendLine(EditTableHeader);
+            page.AppendLine(EditTableRule);
             foreach (var method in methods)
             {
                 double strength = StyleBridge.Engine.Editing.EditRequest.DefaultStrength(method);
                 var r = EditEvaluation.Colour(pipeline, refinedInputs, oracle, method, strength);
-                page.AppendLine($"| {method.ToString().ToLowerInvariant()} | {strength:0.##} | {Pct(r.Success)} | {Pct(r.Preservation)} |");
-                log.WriteLine($"edit {method} α={strength:0.##} from refined inversions: success {Pct(r.Success)}, preservation {Pct(r.Preservation)}");
+                page.AppendLine($"| {method.ToString().ToLowerInvariant()} | {strength:0.##} | {Pct(r.Success)} | {Pct(r.Preservation)} | {PerAttribute(r)} |");
+                log.WriteLine($"edit {method} α={strength:0.##} from refined inversions: success {Pct(r.Success)}, preservation {Pct(r.Preservation)} ({Named(r)})");
             }
             page.AppendLine();
         }
@@ -226,7 +266,7 @@ internal static class EvalCommand
         page.AppendLine();
     }
 
-    private static void Run(ModelSet set, string outputPath, int renderCount, int sampleCount, int textToImageImages, TextWriter log)
+    private static void Run(ModelSet set, string outputPath, int renderCount, int sampleCount, int textToImageImages, IReadOnlySet<string> sections, TextWriter log)
     {
         string modelsDir = set.DisplayDirectory;
         // a file of the set is measured when its manifest records it; PathOf checks its SHA-256 first
@@ -239,11 +279,16 @@ internal static class EvalCommand
         page.AppendLine($"Made by `stylebridge eval --models {modelsDir}` (`make quality`) on {DateTime.UtcNow:yyyy-MM-dd}; the models and the commands that trained them are in `{modelsDir}/manifest.json`. " +
                         "Every figure below comes from fresh renders or samples drawn from fixed seeds. Spec: `../shared/docs/closed-world.md` §4.");
         page.AppendLine();
+        if (!Sections.All(sections.Contains))
+        {
+            page.AppendLine($"Sections measured: {string.Join(", ", Sections.Where(sections.Contains))} (`--sections`); the others are left out of this page.");
+            page.AppendLine();
+        }
 
         var scenes = new ShapeSampler(0xE7A1_0000_0000_0001).SampleBatch(renderCount);
         File.WriteAllBytes(Path.Combine(sheetDir, "renders.png"), ImageEncoder.EncodePng(ContactSheet.Tile(ShapeRenderer.Render(scenes.Take(64).ToList()), 8)));
 
-        if (Recorded(ModelSet.ClipFile) is { } clipPath)
+        if (sections.Contains("clip") && Recorded(ModelSet.ClipFile) is { } clipPath)
         {
             var tokenizer = ClipTokenizer.FromOpenAiVocab(set.PathOf(ModelSet.VocabFile));
             using var clip = ClipLoader.Load(clipPath);
@@ -273,13 +318,16 @@ internal static class EvalCommand
         if (Recorded(ModelSet.OracleFile) is { } oraclePath)
         {
             using var oracle = OracleTrainer.Load(oraclePath);
-            page.AppendLine("## Attribute oracle");
-            page.AppendLine();
-            page.AppendLine($"Accuracy on {scenes.Length} fresh renders (the oracle reads every other figure): " +
-                            string.Join(", ", OracleTrainer.Accuracy(oracle, scenes).Select(a => $"{a.Attribute.ToString().ToLowerInvariant()} {Pct(a.Accuracy)}")) + ".");
-            page.AppendLine();
+            if (sections.Contains("oracle"))
+            {
+                page.AppendLine("## Attribute oracle");
+                page.AppendLine();
+                page.AppendLine($"Accuracy on {scenes.Length} fresh renders (the oracle reads every other figure): " +
+                                string.Join(", ", OracleTrainer.Accuracy(oracle, scenes).Select(a => $"{a.Attribute.ToString().ToLowerInvariant()} {Pct(a.Accuracy)}")) + ".");
+                page.AppendLine();
+            }
 
-            if (Recorded(ModelSet.GeneratorFile) is { } ganPath)
+            if (sections.Contains("generator") && Recorded(ModelSet.GeneratorFile) is { } ganPath)
             {
                 using var generator = StyleBridge.Models.StyleGan2.Generator.FromFile(ganPath);
                 var report = GeneratorEvaluation.Evaluate(generator, oracle, sampleCount, 0x6E7A_0000_0000_0001);
@@ -314,9 +362,9 @@ internal static class EvalCommand
                 log.WriteLine("generator measured");
             }
 
-            if (set.Has(ModelSet.PriorFile) || set.Has(ModelSet.CslaFile))
+            if (sections.Contains("text-to-image") && (set.Has(ModelSet.PriorFile) || set.Has(ModelSet.CslaFile)))
                 TextToImage(set, oracle, page, sheetDir, textToImageImages, log);
-            if (set.Has(ModelSet.CslaFile))
+            if (sections.Contains("editing") && set.Has(ModelSet.CslaFile))
                 Editing(set, oracle, page, sheetDir, log);
         }
 

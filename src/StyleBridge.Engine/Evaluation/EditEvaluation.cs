@@ -9,7 +9,10 @@ public sealed record InversionReport(int Renders, int RefineSteps, double Psnr, 
 /// <summary>Colour-edit figures of one method at one strength.</summary>
 /// <param name="Success">The oracle reads the target colour.</param>
 /// <param name="Preservation">Shape, position and background as the oracle read them on the edit's input.</param>
-public sealed record EditReport(EditMethod Method, double Strength, int Edits, double Success, double Preservation);
+/// <param name="PreservedPerAttribute">Each of the preserved attributes on its own.</param>
+/// <param name="Channels">Mean style channels an edit moved (global directions, DeltaEdit); null for the others.</param>
+public sealed record EditReport(EditMethod Method, double Strength, int Edits, double Success, double Preservation,
+    IReadOnlyDictionary<WorldAttribute, double> PreservedPerAttribute, double? Channels = null);
 
 /// <summary>
 /// closed-world.md §4, editing and inversion: fresh renders → CSLA inversion (PSNR, attributes kept); colour edits
@@ -18,7 +21,8 @@ public sealed record EditReport(EditMethod Method, double Strength, int Edits, d
 /// </summary>
 public static class EditEvaluation
 {
-    private static readonly WorldAttribute[] Preserved = [WorldAttribute.Shape, WorldAttribute.Position, WorldAttribute.Background];
+    /// <summary>What a colour edit must leave as it was.</summary>
+    public static IReadOnlyList<WorldAttribute> Preserved { get; } = [WorldAttribute.Shape, WorldAttribute.Position, WorldAttribute.Background];
 
     /// <param name="refineSteps">0: the encoder alone; else that many optimisation steps after it (<c>--refine-steps</c>).</param>
     public static InversionReport Inversion(EditPipeline pipeline, AttributeOracle oracle, int count, ulong seed, int refineSteps = 0, int batch = 50)
@@ -67,6 +71,9 @@ public static class EditEvaluation
     {
         ArgumentNullException.ThrowIfNull(inputs);
         int edits = 0, success = 0, preserved = 0;
+        long channels = 0;
+        bool counted = false;
+        var perAttribute = Preserved.ToDictionary(a => a, _ => 0);
         foreach (var pair in inputs.Pairs)
         {
             cancellation.ThrowIfCancellationRequested();
@@ -76,15 +83,23 @@ public static class EditEvaluation
                 Source = CaptionGrammar.PromptFor(pair.From), Target = CaptionGrammar.PromptFor(pair.To), Method = method, Strength = strength,
             };
             using var edited = pipeline.Edit(pair.Code, request, cancellation);
+            if (edited.ChannelsManipulated >= 0)
+            {
+                counted = true;
+                channels += (long)edited.ChannelsManipulated * pair.Code.WPlus.shape[0];
+            }
             var after = oracle.Predict(edited.Images.clamp(-1, 1));
             for (int i = 0; i < after.GetLength(0); i++)
             {
                 edits++;
                 success += after[i, (int)WorldAttribute.Colour] == (long)pair.To ? 1 : 0;
                 preserved += Preserved.All(a => after[i, (int)a] == pair.Before[i, (int)a]) ? 1 : 0;
+                foreach (var a in Preserved)
+                    perAttribute[a] += after[i, (int)a] == pair.Before[i, (int)a] ? 1 : 0;
             }
         }
-        return new EditReport(method, strength, edits, (double)success / edits, (double)preserved / edits);
+        return new EditReport(method, strength, edits, (double)success / edits, (double)preserved / edits,
+            perAttribute.ToDictionary(kv => kv.Key, kv => (double)kv.Value / edits), counted ? (double)channels / edits : null);
     }
 }
 
