@@ -172,6 +172,7 @@ public sealed class InferenceDispatcher(InferenceQueue queue, JobStore jobs, IRe
             // refused (queue full, quota, draining): no job was created
             linked.Dispose();
             deadlineSource.Dispose();
+            cancel.Dispose();
             throw;
         }
         jobs.Add(job);

@@ -44,11 +44,13 @@ public static class ClipEvaluation
 
     private static Tensor ImageFeatures(ClipModel model, IReadOnlyList<ShapeScene> scenes)
     {
+        // the Shapes CLIP's preprocessing at the model's own input size (a set's CLIP need not be the Shapes size)
+        var transform = ShapesClip.Transform with { Resolution = model.Config.ImageResolution };
         var parts = new List<Tensor>();
         for (int start = 0; start < scenes.Count; start += 256)
         {
             var batch = scenes.Skip(start).Take(256).ToList();
-            parts.Add(ClipModel.Normalize(model.EncodeImage(ShapesClip.Transform.Apply(ShapeSampler.Render(batch)))));
+            parts.Add(ClipModel.Normalize(model.EncodeImage(transform.Apply(ShapeSampler.Render(batch)))));
         }
         return cat(parts, 0);
     }
