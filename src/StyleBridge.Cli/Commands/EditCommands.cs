@@ -112,12 +112,18 @@ internal static class EditCommands
         var strength = new Option<double?>("--strength") { Description = "α (global: 4; deltaedit, csla: 1; optimize: scales lr 0.1)" };
         var disentanglement = new Option<double>("--disentanglement") { Description = "β of global directions", DefaultValueFactory = _ => 0.15 };
         var steps = new Option<int>("--steps") { Description = "latent optimisation steps", DefaultValueFactory = _ => 40 };
+        var cslaDirection = new Option<string>("--csla-direction")
+        {
+            Description = "CSLA's Δw: residual, M(f_trg − f_src), or mapped-difference, M(f_trg) − M(f_src) (csla.md §6)",
+            DefaultValueFactory = _ => "residual",
+        };
+        cslaDirection.AcceptOnlyFromAmong("residual", "mapped-difference");
         var seed = new Option<long>("--seed") { Description = "seed (reserved for stochastic methods; the four methods here are deterministic)", DefaultValueFactory = _ => 0 };
         var models = ModelsOption();
         var output = new Option<string>("--out") { Description = "output PNG", Required = true };
         var command = new Command("edit", "edit an image or latent from a source text to a target text")
         {
-            image, latent, source, target, method, strength, disentanglement, steps, seed, models, output,
+            image, latent, source, target, method, strength, disentanglement, steps, cslaDirection, seed, models, output,
         };
         command.SetAction((parse, cancel) => Task.FromResult(CommandErrors.Guarded(parse, () =>
         {
@@ -131,6 +137,7 @@ internal static class EditCommands
                 Strength = parse.GetValue(strength),
                 Disentanglement = parse.GetValue(disentanglement),
                 Steps = parse.GetValue(steps),
+                CslaDirection = parse.GetValue(cslaDirection) == "mapped-difference" ? CslaDirection.MappedDifference : CslaDirection.Residual,
             };
             request.Validate();
             using var pipeline = EditPipeline.Open(ModelSet.Open(parse.GetValue(models)));

@@ -198,6 +198,22 @@ internal static class EvalCommand
         page.AppendLine("Success (solid) and preservation (dashed) against strength: ![strength sweep](quality/edit-strength.png)");
         page.AppendLine();
 
+        // csla.md §6 offers both directions of a sentence pair: the residual the mapper was trained on (the default) and
+        // the unofficial code's difference of mapped codes
+        page.AppendLine("CSLA with the unofficial code's direction, the difference of mapped codes M(f_trg) − M(f_src) (`--csla-direction mapped-difference`), against the residual M(f_trg − f_src) above:");
+        page.AppendLine();
+        page.AppendLine(EditTableHeader);
+        page.AppendLine(EditTableRule);
+        foreach (double m in multipliers)
+        {
+            var r = EditEvaluation.Colour(pipeline, encoded, oracle, StyleBridge.Engine.Editing.EditMethod.Csla, m,
+                new StyleBridge.Engine.Editing.EditRequest { Source = "x", Target = "y", CslaDirection = StyleBridge.Engine.Editing.CslaDirection.MappedDifference });
+            string bold = m == 1 ? "**" : "";
+            page.AppendLine($"| csla, mapped difference | {bold}{m:0.##}{bold} | {bold}{Pct(r.Success)}{bold} | {bold}{Pct(r.Preservation)}{bold} | {PerAttribute(r)} |");
+            log.WriteLine($"edit Csla mapped difference α={m:0.##}: success {Pct(r.Success)}, preservation {Pct(r.Preservation)} ({Named(r)})");
+        }
+        page.AppendLine();
+
         if (methods.Contains(StyleBridge.Engine.Editing.EditMethod.Global))
         {
             // StyleCLIP's other knob: β keeps the channels whose relevance |fs3·Δt| reaches it

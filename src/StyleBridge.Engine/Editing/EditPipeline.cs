@@ -23,6 +23,16 @@ public enum EditMethod
     Optimize,
 }
 
+/// <summary>How CSLA turns a sentence pair into Δw (csla.md §6).</summary>
+public enum CslaDirection
+{
+    /// <summary>Δw = M_w(norm f_trg − norm f_src): the residual the mapper was trained on.</summary>
+    Residual,
+
+    /// <summary>Δw = M_w(norm f_trg) − M_w(norm f_src): the difference of mapped codes, no centre (the unofficial code's).</summary>
+    MappedDifference,
+}
+
 /// <summary>An edit: source and target text, the method and its knobs.</summary>
 public sealed record EditRequest
 {
@@ -41,6 +51,9 @@ public sealed record EditRequest
 
     /// <summary>Steps of latent optimisation.</summary>
     public int Steps { get; init; } = 40;
+
+    /// <summary>CSLA's Δw from the sentence pair.</summary>
+    public CslaDirection CslaDirection { get; init; } = CslaDirection.Residual;
 
     public static double DefaultStrength(EditMethod method) => method switch
     {
@@ -265,8 +278,17 @@ public sealed class EditPipeline : IDisposable
                 using var mode = no_grad();
                 var t = Clip.EncodeText(ClipTokenIds.FromTexts(Tokenizer, [request.Target, request.Source]));
                 var prepared = csla.PrepareEmbedding(t);
-                var deltaF = prepared[0].sub(prepared[1]).unsqueeze(0).expand(source.WPlus.shape[0], -1);
-                var dw = csla.DeltaW(deltaF);
+                Tensor direction;
+                if (request.CslaDirection == CslaDirection.MappedDifference)
+                {
+                    var mapped = csla.DeltaW(prepared);
+                    direction = mapped.narrow(0, 0, 1).sub(mapped.narrow(0, 1, 1));
+                }
+                else
+                {
+                    direction = csla.DeltaW(prepared.narrow(0, 0, 1).sub(prepared.narrow(0, 1, 1)));
+                }
+                var dw = direction.expand(source.WPlus.shape[0], -1);
                 var wplus = source.WPlus.add(dw.mul(alpha).unsqueeze(1));
                 var styles = csla.Config.Output == CslaOutput.W ? Generator.Styles(wplus) : csla.Styles(source.Styles, dw, alpha);
                 return Render(wplus, styles);

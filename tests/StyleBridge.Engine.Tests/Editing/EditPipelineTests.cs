@@ -79,6 +79,30 @@ public sealed class EditPipelineTests : IDisposable
         Assert.True(moved.Images.sub(source.Images).abs().max().item<float>() > 1e-3);
     }
 
+    [Theory]
+    [InlineData(CslaDirection.Residual)]
+    [InlineData(CslaDirection.MappedDifference)]
+    public void Csla_moves_w_by_the_direction_of_the_sentence_pair_it_is_asked_for(CslaDirection mode)
+    {
+        using var scope = NewDisposeScope();
+        using var source = pipeline.Invert(Images(2));
+        const double alpha = 0.7;
+        using var edited = pipeline.Edit(source.Code, new EditRequest
+        {
+            Source = "a red shape", Target = "a blue shape", Method = EditMethod.Csla, Strength = alpha, CslaDirection = mode,
+        });
+        using var mode0 = no_grad();
+        var csla = models.Csla;
+        var f = csla.PrepareEmbedding(models.Clip.EncodeText(ClipTokenIds.FromTexts(TinyModels.Tokenizer.Value, ["a blue shape", "a red shape"])));
+        var residual = csla.DeltaW(f[0].sub(f[1]).unsqueeze(0));
+        var mapped = csla.DeltaW(f);
+        var difference = mapped[0].sub(mapped[1]).unsqueeze(0);
+        Assert.True(residual.sub(difference).abs().max().item<float>() > 1e-4, "the two directions differ for a nonlinear mapper");
+        var expected = mode == CslaDirection.Residual ? residual : difference;
+        var shift = edited.Code.WPlus.sub(source.Code.WPlus);
+        Assert.True(shift.sub(expected.mul(alpha).unsqueeze(1)).abs().max().item<float>() < 1e-5);
+    }
+
     [Fact]
     public void Optimisation_moves_the_latent_and_can_be_cancelled()
     {
