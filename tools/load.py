@@ -114,7 +114,7 @@ def main():
     warm = int(os.environ.get("LOAD_SMALL_WARMUP", "2000"))
     start = rss_mib()
     with concurrent.futures.ThreadPoolExecutor(16) as pool:
-        warm_statuses = list(pool.map(small_request, range(-warm, 0)))
+        warm_statuses = list(pool.map(small_request, range(small, small + warm)))
     before = rss_mib()
     print(f"RSS over a warm-up of {warm} small requests ({warm_statuses.count(200)} ok, filling the job store): "
           f"{start:.0f} MiB -> {before:.0f} MiB ({(before - start) / start * 100:+.1f} %)")
