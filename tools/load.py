@@ -115,6 +115,9 @@ def main():
     start = rss_mib()
     with concurrent.futures.ThreadPoolExecutor(16) as pool:
         warm_statuses = list(pool.map(small_request, range(small, small + warm)))
+    if warm_statuses.count(200) != warm:
+        print(f"warm-up: only {warm_statuses.count(200)} of {warm} small requests answered 200; the RSS check would not mean anything")
+        return 1
     before = rss_mib()
     print(f"RSS over a warm-up of {warm} small requests ({warm_statuses.count(200)} ok, filling the job store): "
           f"{start:.0f} MiB -> {before:.0f} MiB ({(before - start) / start * 100:+.1f} %)")

@@ -83,8 +83,8 @@ public sealed record EditBody
     public double[]? Strengths { get; init; }
 
     [Description("β of global directions, 0–1: higher = fewer channels, narrower edit.")]
-    [DefaultValue(0.15)]
-    public double Disentanglement { get; init; } = 0.15;
+    [DefaultValue(StyleBridge.Engine.Editing.EditRequest.DefaultDisentanglement)]
+    public double Disentanglement { get; init; } = StyleBridge.Engine.Editing.EditRequest.DefaultDisentanglement;
 
     [Description("Steps of latent optimisation (method optimize), 1–500.")]
     [DefaultValue(40)]

@@ -129,10 +129,12 @@ internal static class EvalCommand
         }
     }
 
-    private static readonly string EditTableHeader =
-        "| method | strength | success | preservation | " + string.Join(" | ", EditEvaluation.Preserved.Select(a => a.ToString().ToLowerInvariant() + " kept")) + " |";
-
-    private static readonly string EditTableRule = "| --- | ---: | ---: | ---: |" + string.Concat(EditEvaluation.Preserved.Select(_ => " ---: |"));
+    /// <summary>An edit table's header and rule: two leading columns, then success, preservation and each preserved attribute.</summary>
+    private static void EditTable(StringBuilder page, string first, string second, string firstAlignment = "---")
+    {
+        page.AppendLine($"| {first} | {second} | success | preservation | " + string.Join(" | ", EditEvaluation.Preserved.Select(a => a.ToString().ToLowerInvariant() + " kept")) + " |");
+        page.AppendLine($"| {firstAlignment} | ---: | ---: | ---: |" + string.Concat(EditEvaluation.Preserved.Select(_ => " ---: |")));
+    }
 
     private static string PerAttribute(EditReport r) => string.Join(" | ", r.PreservedPerAttribute.Values.Select(Pct));
 
@@ -174,8 +176,7 @@ internal static class EvalCommand
                         $"({30 * PerPair} edits per row). Success: the oracle reads c′. Preservation: shape, position and background as the oracle read them on the edit's input. " +
                         "Targets at the default strength: success ≥ 75 %, preservation ≥ 85 %. Latent optimisation: 40 steps, its strength scales StyleCLIP's lr 0.1.");
         page.AppendLine();
-        page.AppendLine(EditTableHeader);
-        page.AppendLine(EditTableRule);
+        EditTable(page, "method", "strength");
         var series = new List<(string, IReadOnlyList<(double, double, double)>)>();
         using var encoded = ColourEditInputs.Invert(pipeline, oracle, PerPair, 0xC010_0001);
         foreach (var method in methods)
@@ -202,8 +203,7 @@ internal static class EvalCommand
         // the unofficial code's difference of mapped codes
         page.AppendLine("CSLA with the unofficial code's direction, the difference of mapped codes M(f_trg) − M(f_src) (`--csla-direction mapped-difference`), against the residual M(f_trg − f_src) above:");
         page.AppendLine();
-        page.AppendLine(EditTableHeader);
-        page.AppendLine(EditTableRule);
+        EditTable(page, "method", "strength");
         foreach (double m in multipliers)
         {
             var r = EditEvaluation.Colour(pipeline, encoded, oracle, StyleBridge.Engine.Editing.EditMethod.Csla, m,
@@ -218,16 +218,14 @@ internal static class EvalCommand
         {
             // StyleCLIP's other knob: β keeps the channels whose relevance |fs3·Δt| reaches it
             double alpha = StyleBridge.Engine.Editing.EditRequest.DefaultStrength(StyleBridge.Engine.Editing.EditMethod.Global);
-            double defaultBeta = new StyleBridge.Engine.Editing.EditRequest { Source = "x", Target = "y" }.Disentanglement;
             page.AppendLine($"Global directions against the disentanglement threshold β at α = {alpha:0.##} (channels: the conv style channels an edit moves, of {pipeline.Generator.StyleSpace.TotalDimWithoutToRgb}):");
             page.AppendLine();
-            page.AppendLine("| β | channels | success | preservation | " + string.Join(" | ", EditEvaluation.Preserved.Select(a => a.ToString().ToLowerInvariant() + " kept")) + " |");
-            page.AppendLine("| ---: | ---: | ---: | ---: |" + string.Concat(EditEvaluation.Preserved.Select(_ => " ---: |")));
+            EditTable(page, "β", "channels", "---:");
             foreach (double beta in new[] { 0.05, 0.1, 0.15, 0.2, 0.25, 0.3 })
             {
                 var r = EditEvaluation.Colour(pipeline, encoded, oracle, StyleBridge.Engine.Editing.EditMethod.Global, alpha,
                     new StyleBridge.Engine.Editing.EditRequest { Source = "x", Target = "y", Disentanglement = beta });
-                string bold = Math.Abs(beta - defaultBeta) < 1e-9 ? "**" : "";
+                string bold = Math.Abs(beta - StyleBridge.Engine.Editing.EditRequest.DefaultDisentanglement) < 1e-9 ? "**" : "";
                 page.AppendLine($"| {bold}{beta:0.##}{bold} | {r.Channels:F0} | {bold}{Pct(r.Success)}{bold} | {bold}{Pct(r.Preservation)}{bold} | {PerAttribute(r)} |");
                 log.WriteLine($"edit Global α={alpha:0.##} β={beta:0.##}: {r.Channels:F0} channels, success {Pct(r.Success)}, preservation {Pct(r.Preservation)} ({Named(r)})");
             }
@@ -240,8 +238,7 @@ internal static class EvalCommand
             page.AppendLine($"The same edits at the default strengths on the same renders inverted with refinement (`--refine-steps {RefineSteps}`), " +
                             "preservation again against the oracle's reading of each edit's input:");
             page.AppendLine();
-            page.AppendLine(EditTableHeader);
-            page.AppendLine(EditTableRule);
+            EditTable(page, "method", "strength");
             foreach (var method in methods)
             {
                 double strength = StyleBridge.Engine.Editing.EditRequest.DefaultStrength(method);

@@ -39,6 +39,9 @@ public sealed record EditRequest
     public const int MaxTextLength = 300;
     public const int MaxOptimizationSteps = 500;
 
+    /// <summary>StyleCLIP's β.</summary>
+    public const double DefaultDisentanglement = 0.15;
+
     public required string Source { get; init; }
     public required string Target { get; init; }
     public EditMethod Method { get; init; } = EditMethod.Global;
@@ -47,7 +50,7 @@ public sealed record EditRequest
     public double? Strength { get; init; }
 
     /// <summary>β of global directions (channels with |fs3·Δt| below it stay).</summary>
-    public double Disentanglement { get; init; } = 0.15;
+    public double Disentanglement { get; init; } = DefaultDisentanglement;
 
     /// <summary>Steps of latent optimisation.</summary>
     public int Steps { get; init; } = 40;

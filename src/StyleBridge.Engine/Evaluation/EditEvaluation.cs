@@ -93,9 +93,14 @@ public static class EditEvaluation
             {
                 edits++;
                 success += after[i, (int)WorldAttribute.Colour] == (long)pair.To ? 1 : 0;
-                preserved += Preserved.All(a => after[i, (int)a] == pair.Before[i, (int)a]) ? 1 : 0;
+                bool all = true;
                 foreach (var a in Preserved)
-                    perAttribute[a] += after[i, (int)a] == pair.Before[i, (int)a] ? 1 : 0;
+                {
+                    bool kept = after[i, (int)a] == pair.Before[i, (int)a];
+                    perAttribute[a] += kept ? 1 : 0;
+                    all &= kept;
+                }
+                preserved += all ? 1 : 0;
             }
         }
         return new EditReport(method, strength, edits, (double)success / edits, (double)preserved / edits,
