@@ -257,9 +257,10 @@ internal static class TrainCommands
         var adversarial = new Option<double?>("--adversarial") { Description = "weight of a non-saturating adversarial term beside the pixel loss (a discriminator learns beside G); 0: none" };
         var r1 = new Option<double?>("--r1") { Description = "R1 weight γ of that discriminator (lazy, every 16 steps)" };
         var initD = new Option<string?>("--init-discriminator") { Description = "start the discriminator from a stylebridge train stylegan2 checkpoint (trainer.bin) instead of the seed" };
+        var keepLatents = new Option<bool>("--keep-latent-spaces") { Description = "freeze the mapping and the style affines: every z keeps its w and S, so the methods trained on them stay valid; only the drawing is trained" };
         var command = new Command("stylegan2-distill",
             "Stage three of the two-stage Shapes generator: fine-tune mapping and synthesis so that G(z) draws the render of the scene z codes for (pixel loss, optionally adversarial); exports the generator")
-            { oracle, generator, lr, mappingLr, lrFinal, pixelLoss, adversarial, r1, initD };
+            { oracle, generator, lr, mappingLr, lrFinal, pixelLoss, adversarial, r1, initD, keepLatents };
         var common = AddCommon(command, "stylegan2-distill");
         command.SetAction((result, cancel) => Task.FromResult(Run(result, common, "stylegan2-distill", () =>
         {
@@ -278,6 +279,7 @@ internal static class TrainCommands
                 PixelLoss = result.GetValue(pixelLoss) ?? defaults.PixelLoss,
                 AdversarialWeight = result.GetValue(adversarial) ?? defaults.AdversarialWeight,
                 R1Gamma = result.GetValue(r1) ?? defaults.R1Gamma,
+                KeepLatentSpaces = result.GetValue(keepLatents),
             };
             var g = StyleBridge.Models.StyleGan2.Generator.FromFile(result.GetValue(generator)!, SceneDistillationTrainer.WholeBatches);
             var trainer = new SceneDistillationTrainer(options, g);

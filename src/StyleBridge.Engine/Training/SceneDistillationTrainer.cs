@@ -35,6 +35,13 @@ public sealed record SceneDistillationOptions
 
     public int DRegEvery { get; init; } = 16;
 
+    /// <summary>
+    /// Train only the synthesis convolutions, biases, noise strengths and toRGB: the mapping and every style affine
+    /// (<c>modulation</c>) stay frozen, so each z keeps its w and each w its S, and the methods trained on those
+    /// spaces (prior, CSLA, DeltaEdit, directions) stay valid while the drawing of each scene sharpens.
+    /// </summary>
+    public bool KeepLatentSpaces { get; init; }
+
     public bool Adversarial => AdversarialWeight > 0;
 
     /// <summary>The cosine factor (1 → <see cref="FinalLearningRateFraction"/>) both learning rates follow.</summary>
@@ -84,10 +91,11 @@ public sealed class SceneDistillationTrainer : IGeneratorStageTrainer
         Options = options;
         G = generator;
         G.train();
-        foreach (var p in G.parameters())
-            p.requires_grad = true;
+        foreach (var (name, p) in G.named_parameters())
+            p.requires_grad = !options.KeepLatentSpaces || !IsLatentSpaceParameter(name);
         var mapping = G.Style.parameters().ToList();
-        var synthesis = G.named_parameters().Where(p => !p.name.StartsWith("style.", StringComparison.Ordinal)).Select(p => p.parameter).ToList();
+        var synthesis = G.named_parameters().Where(p => !p.name.StartsWith("style.", StringComparison.Ordinal) && p.parameter.requires_grad)
+            .Select(p => p.parameter).ToList();
         // Two optimisers rather than two parameter groups: TorchSharp 0.107's Adam state did not survive a save and
         // load with two groups (the resume test caught it).
         optimizer = optim.Adam(synthesis, options.LearningRate, 0.9, 0.99);
@@ -108,6 +116,10 @@ public sealed class SceneDistillationTrainer : IGeneratorStageTrainer
 
     public SceneDistillationOptions Options { get; }
     public Generator G { get; }
+
+    /// <summary>The mapping network's and the style affines' parameters: what decides a z's w and a w's S.</summary>
+    public static bool IsLatentSpaceParameter(string name) =>
+        name.StartsWith("style.", StringComparison.Ordinal) || name.Contains(".modulation.", StringComparison.Ordinal);
 
     /// <summary>The discriminator of an adversarial run, else null.</summary>
     public Discriminator? D { get; }

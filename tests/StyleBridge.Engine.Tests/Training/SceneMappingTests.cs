@@ -158,4 +158,33 @@ public sealed class SceneMappingTests(ITestOutputHelper output) : IDisposable
             foreach (var ((name, a), (_, b)) in StateDicts.Of(straight.D).Zip(StateDicts.Of(resumed.D!)))
                 Assert.True(a.allclose(b, rtol: 1e-4, atol: 1e-5), $"D.{name} differs after resuming by {a.sub(b).abs().max().item<float>()}");
     }
+
+    [Fact]
+    public void DistillationKeepingTheLatentSpaces_TrainsOnlyTheDrawing()
+    {
+        using var initial = new Generator(Tiny.GeneratorConfig());
+        var before = StateDicts.Of(initial).ToDictionary(e => e.Key, e => e.Value.clone());
+        var g = new Generator(Tiny.GeneratorConfig());
+        StateDicts.LoadInto(g, before);
+        var options = new SceneDistillationOptions { Steps = 30, Batch = 8, LearningRate = 5e-3, MappingLearningRate = 5e-3, KeepLatentSpaces = true };
+        using var trainer = new SceneDistillationTrainer(options, g);
+        var losses = Enumerable.Range(0, options.Steps).Select(_ => trainer.Step().Pixel).ToArray();
+        Assert.True(losses[^5..].Average() < 0.8 * losses[..5].Average(), $"the pixel loss did not fall: {losses[..5].Average()} → {losses[^5..].Average()}");
+
+        int frozen = 0, trained = 0;
+        foreach (var (name, p) in trainer.G.named_parameters())
+        {
+            bool same = p.detach().eq(before[name]).all().item<bool>();
+            if (SceneDistillationTrainer.IsLatentSpaceParameter(name))
+            {
+                Assert.True(same, $"{name} changed although the latent spaces are kept");
+                frozen++;
+            }
+            else if (!same)
+                trained++;
+        }
+
+        Assert.True(frozen > 0 && trained > 0, $"{frozen} frozen, {trained} trained");
+        Assert.Contains(trainer.G.named_parameters(), p => p.name.Contains(".modulation.", StringComparison.Ordinal));
+    }
 }
