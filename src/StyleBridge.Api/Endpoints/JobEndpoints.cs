@@ -36,7 +36,7 @@ public static class JobEndpoints
         if (jobs.Find(id) is not { } job)
             return NotFound(id);
         if (job.CompletedAt is null)
-            job.Cancel.Cancel();
+            job.RequestCancel();
         return TypedResults.Ok(dispatcher.JobView(job));
     }
 

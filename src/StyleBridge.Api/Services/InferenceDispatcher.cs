@@ -212,6 +212,7 @@ public sealed class InferenceDispatcher(InferenceQueue queue, JobStore jobs, IRe
             {
                 linked.Dispose();
                 deadlineSource.Dispose();
+                job.ReleaseCancellation();
             }
         }, TaskScheduler.Default).Unwrap();
         return job;

@@ -12,14 +12,17 @@ public sealed class Job
 {
     private readonly List<Channel<string>> listeners = [];
     private readonly TaskCompletionSource finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock cancelLock = new();
     private WorkItem? item;
+    private CancellationTokenSource? cancel;
 
+    /// <param name="cancel">The job's own cancellation source; the job owns it from here on.</param>
     public Job(string id, string endpoint, WorkItem item, CancellationTokenSource cancel)
     {
         Id = id;
         Endpoint = endpoint;
         this.item = item;
-        Cancel = cancel;
+        this.cancel = cancel;
         item.StateChanged += state =>
         {
             if (state == "started")
@@ -41,7 +44,6 @@ public sealed class Job
 
     /// <summary>Progress of multi-step work, 0..1; 1 once succeeded.</summary>
     public double Progress => item?.Progress ?? (Status == JobStatus.Succeeded ? 1 : 0);
-    public CancellationTokenSource Cancel { get; }
     public JobStatus Status { get; private set; } = JobStatus.Queued;
     public DateTimeOffset CreatedAt { get; } = DateTimeOffset.UtcNow;
     public DateTimeOffset? StartedAt { get; private set; }
@@ -50,6 +52,26 @@ public sealed class Job
     /// <summary>The response body (JSON) when succeeded, or the problem when failed.</summary>
     public byte[]? Response { get; private set; }
     public Microsoft.AspNetCore.Mvc.ProblemDetails? Problem { get; private set; }
+
+    /// <summary>Asks the job's work to stop; nothing once its cancellation source is released.</summary>
+    public void RequestCancel()
+    {
+        lock (cancelLock)
+            cancel?.Cancel();
+    }
+
+    /// <summary>
+    /// Disposes the job's cancellation source once nothing is linked to it any more (the work has ended); a cancel
+    /// asked for after that is a no-op, so a retained job holds no source.
+    /// </summary>
+    public void ReleaseCancellation()
+    {
+        lock (cancelLock)
+        {
+            cancel?.Dispose();
+            cancel = null;
+        }
+    }
 
     /// <summary>Completes once <see cref="Response"/> or <see cref="Problem"/> is set.</summary>
     public Task Finished => finished.Task;
