@@ -89,6 +89,18 @@ internal static class EvalCommand
                 }
             }
 
+            if (method == StyleBridge.Engine.Generation.GenerationMethod.Csla)
+            {
+                // csla.md §3.4 asks to measure the alternative: the prompt taken from the training image centre
+                var r = TextToImageEvaluation.Evaluate(pipeline, oracle, method, trained, imagesPerPrompt, 16, 0x7E57_0000,
+                    cslaTextCentre: StyleBridge.Engine.Generation.CslaTextCentre.Image);
+                page.AppendLine($"| csla, text from the image centre | 16 | trained pairs | {r.Images} | {Pct(r.AllThree)} | {Pct(r.Colour)} | {Pct(r.Shape)} | {Pct(r.Position)} | {r.ClipScore:F3} |");
+                log.WriteLine($"text to image: csla, text from the image centre, K=16 trained pairs: all three {Pct(r.AllThree)}");
+                page.AppendLine();
+                page.AppendLine("The last row takes the prompt's embedding from the training image centre c_img instead of the neutral prompt " +
+                                "(`--csla-text-centre image`; `../shared/docs/csla.md` §3.4's alternative): Δf = t − f_base for each candidate's random base.");
+            }
+
             // a contact sheet: 8 prompts × 8 images, re-ranked over 16
             var sheetPrompts = trained.Where((_, i) => i % (trained.Count / 8) == 0).Take(8).ToList();
             var results = pipeline.Generate([.. sheetPrompts.Select((p, i) => new StyleBridge.Engine.Generation.GenerationRequest

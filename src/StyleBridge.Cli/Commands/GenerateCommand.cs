@@ -9,7 +9,7 @@ namespace StyleBridge.Cli.Commands;
 
 /// <summary>
 /// <c>stylebridge generate --prompt TEXT [--method prior|csla] [--num-images N] [--num-candidates K] [--seed S]
-/// [--guidance-scale G] [--steps T] [--truncation PSI] [--models DIR] --out DIR</c>: N images, each the best of K
+/// [--guidance-scale G] [--steps T] [--truncation PSI] [--csla-text-centre neutral|image] [--models DIR] --out DIR</c>: N images, each the best of K
 /// candidates by CLIP score, written best first as <c>0.png</c>, <c>1.png</c>, … with <c>result.json</c>.
 /// </summary>
 internal static class GenerateCommand
@@ -25,11 +25,17 @@ internal static class GenerateCommand
         var guidance = new Option<double>("--guidance-scale") { Description = "classifier-free guidance of the prior", DefaultValueFactory = _ => 2.0 };
         var steps = new Option<int>("--steps") { Description = "prior sampling steps (divides 1000)", DefaultValueFactory = _ => 4 };
         var truncation = new Option<double>("--truncation") { Description = "ψ toward the prior's latent mean; CSLA: strength α", DefaultValueFactory = _ => 1.0 };
+        var textCentre = new Option<string>("--csla-text-centre")
+        {
+            Description = "CSLA: the prompt's embedding relative to the neutral prompt's (neutral) or to the training image centre (image; csla.md §3.4)",
+            DefaultValueFactory = _ => "neutral",
+        };
+        textCentre.AcceptOnlyFromAmong("neutral", "image");
         var models = new Option<string?>("--models") { Description = $"model set directory (default: ${ModelSet.EnvironmentVariable}, else the bundled Shapes set, else ./weights/shapes)" };
         var output = new Option<string>("--out") { Description = "output directory", Required = true };
         var command = new Command("generate", "text to image: prior or CSLA latents, StyleGAN2, CLIP re-ranking")
         {
-            prompt, method, numImages, numCandidates, seed, guidance, steps, truncation, models, output,
+            prompt, method, numImages, numCandidates, seed, guidance, steps, truncation, textCentre, models, output,
         };
         command.SetAction((parse, cancel) => Task.FromResult(CommandErrors.Guarded(parse, () =>
         {
@@ -43,6 +49,7 @@ internal static class GenerateCommand
                 GuidanceScale = parse.GetValue(guidance),
                 Steps = parse.GetValue(steps),
                 Truncation = parse.GetValue(truncation),
+                CslaTextCentre = parse.GetValue(textCentre) == "image" ? CslaTextCentre.Image : CslaTextCentre.Neutral,
             };
             request.Validate();
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -72,6 +79,7 @@ internal static class GenerateCommand
                 guidance_scale = request.GuidanceScale,
                 steps = request.Steps,
                 truncation = request.Truncation,
+                csla_text_centre = request.Method == GenerationMethod.Csla ? request.CslaTextCentre.ToString().ToLowerInvariant() : null,
                 models = pipeline.Clip is null ? null : Path.GetFullPath(ModelSet.Open(parse.GetValue(models)).Directory),
                 images = files,
                 timings = new { load_s = loadSeconds, text_s = t.TextSeconds, latent_s = t.LatentSeconds, synthesis_s = t.SynthesisSeconds, rerank_s = t.RerankSeconds, total_s = t.TotalSeconds },

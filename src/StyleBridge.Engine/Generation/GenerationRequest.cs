@@ -10,6 +10,16 @@ public enum GenerationMethod
     Csla,
 }
 
+/// <summary>Which CLIP point a CSLA prompt is taken relative to (csla.md §3.4).</summary>
+public enum CslaTextCentre
+{
+    /// <summary>The text embedding of the mappers' neutral prompt: a residual of the same modality (the default).</summary>
+    Neutral,
+
+    /// <summary>The training image centre, as the paper's diagram routes E_T into feat_CLIP (the alternative §3.4 asks to measure).</summary>
+    Image,
+}
+
 /// <summary>
 /// One text-to-image request: <see cref="NumImages"/> output images, each the best of <see cref="NumCandidates"/>
 /// candidates by CLIP score. Image i draws all its randomness from its own generator seeded by
@@ -35,6 +45,9 @@ public sealed record GenerationRequest
 
     /// <summary>ψ: toward the prior's latent mean, or CSLA's strength α on the mapped residual.</summary>
     public double Truncation { get; init; } = 1.0;
+
+    /// <summary>CSLA only: the centre the prompt's embedding is taken relative to.</summary>
+    public CslaTextCentre CslaTextCentre { get; init; } = CslaTextCentre.Neutral;
 
     /// <summary>Checks the fields a caller controls; throws <see cref="ArgumentException"/> naming the first bad one.</summary>
     public void Validate(int timesteps = 1000)

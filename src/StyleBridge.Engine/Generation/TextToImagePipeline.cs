@@ -119,7 +119,8 @@ public sealed class TextToImagePipeline : IDisposable
         var latents = new Tensor[images.Count]; // W+ [K, L, W] per image
         var styleLists = new Tensor[images.Count][]; // S per image: one [K, C_k] per layer
         foreach (var group in images.Select((image, slot) => (image, slot))
-                     .GroupBy(x => (requests[x.image.Request].Method, requests[x.image.Request].GuidanceScale, requests[x.image.Request].Steps, requests[x.image.Request].Truncation)))
+                     .GroupBy(x => (requests[x.image.Request].Method, requests[x.image.Request].GuidanceScale, requests[x.image.Request].Steps, requests[x.image.Request].Truncation,
+                         requests[x.image.Request].CslaTextCentre)))
         {
             var members = group.ToList();
             var generators = members.Select(m => new RandomGenerator(m.image.Seed)).ToList();
@@ -128,11 +129,11 @@ public sealed class TextToImagePipeline : IDisposable
                 var counts = members.Select(m => (long)requests[m.image.Request].NumCandidates).ToArray();
                 var conditions = cat(members.Select(m => textEmbeddings[promptRow[requests[m.image.Request].Prompt]]
                     .unsqueeze(0).expand(requests[m.image.Request].NumCandidates, -1)).ToList());
-                var (method, guidance, steps, truncation) = group.Key;
+                var (method, guidance, steps, truncation, textCentre) = group.Key;
                 var (wplus, styles) = method switch
                 {
                     GenerationMethod.Prior => PriorLatents(conditions, counts, generators, guidance, steps, truncation, cancellation),
-                    _ => CslaLatents(conditions, counts, generators, truncation),
+                    _ => CslaLatents(conditions, counts, generators, truncation, textCentre),
                 };
                 var parts = wplus.split(counts, 0);
                 var styleParts = styles.Select(s => s.split(counts, 0)).ToArray();
@@ -208,7 +209,8 @@ public sealed class TextToImagePipeline : IDisposable
         return (wplus, Generator.Styles(wplus));
     }
 
-    private (Tensor WPlus, Tensor[] Styles) CslaLatents(Tensor conditions, long[] counts, List<RandomGenerator> generators, double strength)
+    private (Tensor WPlus, Tensor[] Styles) CslaLatents(Tensor conditions, long[] counts, List<RandomGenerator> generators, double strength,
+        CslaTextCentre textCentre)
     {
         var csla = Csla!;
         // each candidate moves its own random base sample (from the image's generator) to the prompt; the base's image
@@ -216,7 +218,7 @@ public sealed class TextToImagePipeline : IDisposable
         var z = cat(generators.Select((g, m) => randn([counts[m], Generator.Config.StyleDim], generator: g)).ToList());
         var baseW = Generator.Map(z);
         var baseEmbedding = Clip.EncodeImage(Transform.Apply(Generator.Synthesize(Generator.Broadcast(baseW), SynthesisOptions.Default)));
-        var neutral = Clip.EncodeText(ClipTokenIds.FromTexts(Tokenizer, [csla.NeutralPrompt]));
+        var neutral = textCentre == CslaTextCentre.Neutral ? Clip.EncodeText(ClipTokenIds.FromTexts(Tokenizer, [csla.NeutralPrompt])) : null;
         var deltaF = csla.DeltaFForText(conditions, neutral, baseEmbedding);
         var (w, styles) = csla.Apply(deltaF, baseW, strength);
         var wplus = Generator.Broadcast(w);

@@ -191,12 +191,14 @@ public sealed class CslaModel : TorchModule
     /// Text to latents for each candidate: the text residual from the neutral prompt stands in for an image residual
     /// from the image centre, and the candidate's random base contributes its own residual with the opposite sign, so
     /// Δf = (t − t_neutral) − (f_base − c_img) moves the base to the prompt (all embeddings normalised as configured).
-    /// Without a base image embedding (<paramref name="baseEmbedding"/> null) the base is w_avg.
+    /// Without a base image embedding (<paramref name="baseEmbedding"/> null) the base is w_avg. Without a neutral
+    /// embedding (<paramref name="neutral"/> null) the text is taken from the image centre c_img instead (csla.md §3.4's
+    /// alternative), so that with a base Δf = t − f_base.
     /// </summary>
-    public Tensor DeltaFForText(Tensor text, Tensor neutral, Tensor? baseEmbedding)
+    public Tensor DeltaFForText(Tensor text, Tensor? neutral, Tensor? baseEmbedding)
     {
         using var scope = NewDisposeScope();
-        var d = PrepareEmbedding(text).sub(PrepareEmbedding(neutral));
+        var d = PrepareEmbedding(text).sub(neutral is null ? ImageCentre : PrepareEmbedding(neutral));
         if (baseEmbedding is not null)
             d = d.sub(PrepareEmbedding(baseEmbedding).sub(ImageCentre));
         return d.MoveToOuterDisposeScope();

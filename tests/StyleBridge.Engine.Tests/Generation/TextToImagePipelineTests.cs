@@ -98,4 +98,42 @@ public sealed class TextToImagePipelineTests : IDisposable
         string prompt = string.Join(' ', Enumerable.Repeat("square", 100));
         Assert.ThrowsAny<Exception>(() => pipeline.Generate(Request(prompt, GenerationMethod.Prior, 1, 1, 0)));
     }
+
+    [Fact]
+    public void Csla_text_from_the_image_centre_is_the_text_less_the_base()
+    {
+        var csla = models.Csla;
+        long d = csla.ImageCentre.shape[0];
+        using var scope = NewDisposeScope();
+        var text = randn(3, d);
+        var baseEmbedding = randn(3, d);
+        var neutral = randn(1, d);
+        var fromImageCentre = csla.DeltaFForText(text, null, baseEmbedding);
+        var expected = csla.PrepareEmbedding(text).sub(csla.PrepareEmbedding(baseEmbedding));
+        Assert.True(fromImageCentre.allclose(expected, rtol: 1e-5, atol: 1e-6));
+        var fromNeutral = csla.DeltaFForText(text, neutral, baseEmbedding);
+        Assert.False(fromNeutral.allclose(fromImageCentre, rtol: 1e-3, atol: 1e-4));
+    }
+
+    [Fact]
+    public void The_csla_text_centre_changes_the_images_and_not_the_batch_independence()
+    {
+        var imageCentre = Request("a blue square on the left", GenerationMethod.Csla, 2, 3, 11) with { CslaTextCentre = CslaTextCentre.Image };
+        using var alone = pipeline.Generate(imageCentre);
+        using var neutral = pipeline.Generate(imageCentre with { CslaTextCentre = CslaTextCentre.Neutral });
+        using (var diff = alone.Images[0].Image.sub(neutral.Images.Single(i => i.Index == alone.Images[0].Index).Image).abs().max())
+            Assert.True(diff.item<float>() > 1e-3, "the text centre did not change the image");
+
+        var results = pipeline.Generate([imageCentre with { CslaTextCentre = CslaTextCentre.Neutral, Seed = 3 }, imageCentre]);
+        try
+        {
+            foreach (var image in alone.Images)
+                AssertSame(image, results[1].Images.Single(i => i.Index == image.Index));
+        }
+        finally
+        {
+            foreach (var r in results)
+                r.Dispose();
+        }
+    }
 }
