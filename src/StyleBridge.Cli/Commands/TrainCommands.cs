@@ -349,7 +349,8 @@ internal static class TrainCommands
         var output = new Option<StyleBridge.Models.Csla.CslaOutput>("--output") { Description = "what drives G at inference: the S result or the W result", DefaultValueFactory = _ => StyleBridge.Models.Csla.CslaOutput.Styles };
         var neutral = new Option<string>("--neutral") { Description = "the neutral prompt (text centre of generation)", DefaultValueFactory = _ => "a shape" };
         var lr = new Option<double?>("--lr") { Description = "Adam learning rate (cosine decay)" };
-        var command = new Command("csla", "Train the CSLA mappers (CLIP residual → Δw → Δs, ASM) on (w, CLIP image embedding) data") { data, models, centre, asm, convOnly, output, neutral, lr };
+        var noise = new Option<double?>("--embed-noise") { Description = "clip2latent's pseudo-text noise scale on each sample's embedding (not in the paper; 0: none)" };
+        var command = new Command("csla", "Train the CSLA mappers (CLIP residual → Δw → Δs, ASM) on (w, CLIP image embedding) data") { data, models, centre, asm, convOnly, output, neutral, lr, noise };
         var common = AddCommon(command, "csla");
         command.SetAction((result, cancel) => Task.FromResult(Run(result, common, "csla", () =>
         {
@@ -369,6 +370,7 @@ internal static class TrainCommands
                 Batch = result.GetValue(common.Batch) ?? defaults.Batch,
                 Seed = result.GetValue(common.Seed),
                 LearningRate = result.GetValue(lr) ?? defaults.LearningRate,
+                EmbedNoiseScale = result.GetValue(noise) ?? defaults.EmbedNoiseScale,
                 Config = config,
             }, g, w, f));
         }, cancel)));

@@ -16,7 +16,8 @@ public sealed record CslaTrainerOptions(
     double LambdaS = 1.0,
     int StatisticsSamples = 10_000,
     double ValidationFraction = 0.02,
-    CslaConfig? Config = null);
+    CslaConfig? Config = null,
+    double EmbedNoiseScale = 0);
 
 /// <summary>
 /// Trains the CSLA mappers data-free on (w, CLIP image embedding) pairs of the generator (csla.md §5.2, §5.5): the
@@ -24,6 +25,9 @@ public sealed record CslaTrainerOptions(
 /// <see cref="CslaCentre"/>; Δw = M_w(f − f_base), s' = ASM(s_base + H(Δw), Δw); loss = λ_w·MSE(w_base + Δw, w) +
 /// λ_s·MSE((s' − s)/σ_s) with σ_s the per-channel spread of S. Adam with cosine decay. No gradient reaches the
 /// generator or CLIP. Step t draws its batch (and its partner samples) from (seed, t): a resumed run continues exactly.
+/// With <see cref="CslaTrainerOptions.EmbedNoiseScale"/> &gt; 0 each training sample's own embedding (not its centre)
+/// gets clip2latent's pseudo-text noise first (<see cref="PriorTrainer.PseudoTextNoise"/>): not in the paper, an
+/// option for text, whose residuals lie off the image residuals the mapper is trained on. Validation is noise-free.
 /// </summary>
 public sealed class CslaTrainer : IDisposable
 {
@@ -96,7 +100,7 @@ public sealed class CslaTrainer : IDisposable
         var index = randint(0, trainCount, [Options.Batch], generator: rng);
         var partner = randint(0, trainCount, [Options.Batch], generator: rng);
         var useGlobal = rand([Options.Batch], generator: rng).lt(Options.GlobalCentreShare).unsqueeze(1);
-        var (lossW, lossS) = Losses(index, partner, useGlobal, training: true);
+        var (lossW, lossS) = Losses(index, partner, useGlobal, training: true, rng);
         var loss = lossW.mul(Options.LambdaW).add(lossS.mul(Options.LambdaS));
         optimizer.zero_grad();
         loss.backward();
@@ -117,15 +121,18 @@ public sealed class CslaTrainer : IDisposable
         var index = arange(trainCount, n, dtype: ScalarType.Int64);
         var partner = randint(trainCount, n, [index.shape[0]], generator: rng);
         var useGlobal = rand([index.shape[0]], generator: rng).lt(Options.GlobalCentreShare).unsqueeze(1);
-        var (lw, ls) = Losses(index, partner, useGlobal, training: false);
+        var (lw, ls) = Losses(index, partner, useGlobal, training: false, rng);
         return (lw.item<float>(), ls.item<float>());
     }
 
-    private (Tensor LossW, Tensor LossS) Losses(Tensor index, Tensor partner, Tensor useGlobal, bool training)
+    private (Tensor LossW, Tensor LossS) Losses(Tensor index, Tensor partner, Tensor useGlobal, bool training, RandomGenerator rng)
     {
         var space = Generator.StyleSpace;
         var w = latents.index_select(0, index);
-        var f = Model.PrepareEmbedding(embeddings.index_select(0, index));
+        var own = embeddings.index_select(0, index);
+        if (training && Options.EmbedNoiseScale > 0)
+            own = PriorTrainer.PseudoTextNoise(own, Options.EmbedNoiseScale, rng);
+        var f = Model.PrepareEmbedding(own);
         Tensor s;
         using (no_grad())
             s = space.Concat(Generator.Styles(w));

@@ -114,11 +114,12 @@ public sealed class LatentTrainerTests : IDisposable
     [InlineData(CslaCentre.TemporalPrevious, AsmKind.Gate)]
     [InlineData(CslaCentre.Mean, AsmKind.Mix)]
     [InlineData(CslaCentre.BatchMean, AsmKind.None)]
-    public void Csla_training_lowers_its_losses_and_resumes_exactly(CslaCentre centre, AsmKind asm)
+    [InlineData(CslaCentre.TemporalPrevious, AsmKind.Gate, 0.5)]
+    public void Csla_training_lowers_its_losses_and_resumes_exactly(CslaCentre centre, AsmKind asm, double embedNoise = 0)
     {
         var (w, f) = Learnable();
         var options = new CslaTrainerOptions(Steps: 100, Batch: 64, Seed: 3, LearningRate: 3e-3,
-            Config: new CslaConfig(16, 16, MapperDepth: 3, Asm: asm, Centre: centre));
+            Config: new CslaConfig(16, 16, MapperDepth: 3, Asm: asm, Centre: centre), EmbedNoiseScale: embedNoise);
         using var trainer = new CslaTrainer(options, models.Generator, w, f);
         double Loss() => Enumerable.Range(0, 5).Select(_ => trainer.Step()).Average(l => l.LossW + l.LossS);
         double first = Loss();
@@ -127,7 +128,7 @@ public sealed class LatentTrainerTests : IDisposable
         double later = Loss();
         Assert.True(later < first * 0.85, $"{centre}/{asm}: training loss {first:F3} → {later:F3}");
 
-        string cp = Path.Combine(directory, "csla-" + centre);
+        string cp = Path.Combine(directory, $"csla-{centre}-{embedNoise}");
         trainer.Save(cp);
         var expected = trainer.Step();
         using var resumed = CslaTrainer.Resume(cp, models.Generator, w, f);
@@ -135,9 +136,26 @@ public sealed class LatentTrainerTests : IDisposable
         Assert.Equal(expected.LossW, actual.LossW, 6);
         Assert.Equal(expected.LossS, actual.LossS, 6);
 
-        string file = Path.Combine(directory, $"csla-{centre}.safetensors");
+        string file = Path.Combine(directory, $"csla-{centre}-{embedNoise}.safetensors");
         trainer.Export(file);
         using var loaded = CslaModel.FromFile(file, models.Generator);
         Assert.Equal(trainer.Model.Config, loaded.Config);
+    }
+
+    [Fact]
+    public void Csla_embedding_noise_changes_training_steps_and_not_validation()
+    {
+        var (w, f) = Learnable();
+        var clean = new CslaTrainerOptions(Steps: 10, Batch: 64, Seed: 3, LearningRate: 3e-3, Config: new CslaConfig(16, 16, MapperDepth: 3));
+        using var a = new CslaTrainer(clean, models.Generator, w, f);
+        using var b = new CslaTrainer(clean with { EmbedNoiseScale = 1.0 }, models.Generator, w, f);
+        Assert.Equal(a.Validate().LossW, b.Validate().LossW, 6);
+        // the mapper's last layer starts at zero, so the first step's loss cannot see f; the third can
+        for (int i = 0; i < 2; i++)
+        {
+            a.Step();
+            b.Step();
+        }
+        Assert.NotEqual(a.Step().LossW, b.Step().LossW, 4);
     }
 }
