@@ -350,7 +350,8 @@ internal static class TrainCommands
         var neutral = new Option<string>("--neutral") { Description = "the neutral prompt (text centre of generation)", DefaultValueFactory = _ => "a shape" };
         var lr = new Option<double?>("--lr") { Description = "Adam learning rate (cosine decay)" };
         var noise = new Option<double?>("--embed-noise") { Description = "clip2latent's pseudo-text noise scale on each sample's embedding (not in the paper; 0: none)" };
-        var command = new Command("csla", "Train the CSLA mappers (CLIP residual → Δw → Δs, ASM) on (w, CLIP image embedding) data") { data, models, centre, asm, convOnly, output, neutral, lr, noise };
+        var noiseShare = new Option<double?>("--embed-noise-share") { Description = "share of the samples that get that noise (default 1: all)" };
+        var command = new Command("csla", "Train the CSLA mappers (CLIP residual → Δw → Δs, ASM) on (w, CLIP image embedding) data") { data, models, centre, asm, convOnly, output, neutral, lr, noise, noiseShare };
         var common = AddCommon(command, "csla");
         command.SetAction((result, cancel) => Task.FromResult(Run(result, common, "csla", () =>
         {
@@ -371,6 +372,7 @@ internal static class TrainCommands
                 Seed = result.GetValue(common.Seed),
                 LearningRate = result.GetValue(lr) ?? defaults.LearningRate,
                 EmbedNoiseScale = result.GetValue(noise) ?? defaults.EmbedNoiseScale,
+                EmbedNoiseShare = result.GetValue(noiseShare) ?? defaults.EmbedNoiseShare,
                 Config = config,
             }, g, w, f));
         }, cancel)));

@@ -17,7 +17,8 @@ public sealed record CslaTrainerOptions(
     int StatisticsSamples = 10_000,
     double ValidationFraction = 0.02,
     CslaConfig? Config = null,
-    double EmbedNoiseScale = 0);
+    double EmbedNoiseScale = 0,
+    double EmbedNoiseShare = 1);
 
 /// <summary>
 /// Trains the CSLA mappers data-free on (w, CLIP image embedding) pairs of the generator (csla.md §5.2, §5.5): the
@@ -25,9 +26,10 @@ public sealed record CslaTrainerOptions(
 /// <see cref="CslaCentre"/>; Δw = M_w(f − f_base), s' = ASM(s_base + H(Δw), Δw); loss = λ_w·MSE(w_base + Δw, w) +
 /// λ_s·MSE((s' − s)/σ_s) with σ_s the per-channel spread of S. Adam with cosine decay. No gradient reaches the
 /// generator or CLIP. Step t draws its batch (and its partner samples) from (seed, t): a resumed run continues exactly.
-/// With <see cref="CslaTrainerOptions.EmbedNoiseScale"/> &gt; 0 each training sample's own embedding (not its centre)
-/// gets clip2latent's pseudo-text noise first (<see cref="PriorTrainer.PseudoTextNoise"/>): not in the paper, an
-/// option for text, whose residuals lie off the image residuals the mapper is trained on. Validation is noise-free.
+/// With <see cref="CslaTrainerOptions.EmbedNoiseScale"/> &gt; 0 a share (<see cref="CslaTrainerOptions.EmbedNoiseShare"/>)
+/// of the training samples' own embeddings (not their centres) gets clip2latent's pseudo-text noise first
+/// (<see cref="PriorTrainer.PseudoTextNoise"/>): not in the paper, an option for text, whose residuals lie off the
+/// image residuals the mapper is trained on; the clean share keeps inversion exact. Validation is noise-free.
 /// </summary>
 public sealed class CslaTrainer : IDisposable
 {
@@ -40,6 +42,8 @@ public sealed class CslaTrainer : IDisposable
     public CslaTrainer(CslaTrainerOptions options, Generator generator, Tensor w, Tensor embeddings, IReadOnlyDictionary<string, Tensor>? resumeWeights = null)
     {
         ArgumentNullException.ThrowIfNull(generator);
+        if (!(options.EmbedNoiseScale >= 0) || !(options.EmbedNoiseShare is >= 0 and <= 1))
+            throw new ArgumentException($"EmbedNoiseScale must be ≥ 0 and EmbedNoiseShare in [0, 1], got {options.EmbedNoiseScale} and {options.EmbedNoiseShare}");
         if (w.dim() != 2 || embeddings.dim() != 2 || w.shape[0] != embeddings.shape[0])
             throw new ArgumentException($"expected w [N, W] and embeddings [N, E], got {TensorBytes.Format(w.shape)} and {TensorBytes.Format(embeddings.shape)}");
         var config = options.Config ?? new CslaConfig((int)embeddings.shape[1], (int)w.shape[1]);
@@ -131,7 +135,11 @@ public sealed class CslaTrainer : IDisposable
         var w = latents.index_select(0, index);
         var own = embeddings.index_select(0, index);
         if (training && Options.EmbedNoiseScale > 0)
-            own = PriorTrainer.PseudoTextNoise(own, Options.EmbedNoiseScale, rng);
+        {
+            var noisy = PriorTrainer.PseudoTextNoise(own, Options.EmbedNoiseScale, rng);
+            own = Options.EmbedNoiseShare >= 1 ? noisy
+                : where(rand([own.shape[0], 1], generator: rng).lt(Options.EmbedNoiseShare), noisy, own);
+        }
         var f = Model.PrepareEmbedding(own);
         Tensor s;
         using (no_grad())

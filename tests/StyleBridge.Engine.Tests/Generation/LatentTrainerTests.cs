@@ -114,12 +114,12 @@ public sealed class LatentTrainerTests : IDisposable
     [InlineData(CslaCentre.TemporalPrevious, AsmKind.Gate)]
     [InlineData(CslaCentre.Mean, AsmKind.Mix)]
     [InlineData(CslaCentre.BatchMean, AsmKind.None)]
-    [InlineData(CslaCentre.TemporalPrevious, AsmKind.Gate, 0.5)]
-    public void Csla_training_lowers_its_losses_and_resumes_exactly(CslaCentre centre, AsmKind asm, double embedNoise = 0)
+    [InlineData(CslaCentre.TemporalPrevious, AsmKind.Gate, 0.5, 0.5)]
+    public void Csla_training_lowers_its_losses_and_resumes_exactly(CslaCentre centre, AsmKind asm, double embedNoise = 0, double noiseShare = 1)
     {
         var (w, f) = Learnable();
         var options = new CslaTrainerOptions(Steps: 100, Batch: 64, Seed: 3, LearningRate: 3e-3,
-            Config: new CslaConfig(16, 16, MapperDepth: 3, Asm: asm, Centre: centre), EmbedNoiseScale: embedNoise);
+            Config: new CslaConfig(16, 16, MapperDepth: 3, Asm: asm, Centre: centre), EmbedNoiseScale: embedNoise, EmbedNoiseShare: noiseShare);
         using var trainer = new CslaTrainer(options, models.Generator, w, f);
         double Loss() => Enumerable.Range(0, 5).Select(_ => trainer.Step()).Average(l => l.LossW + l.LossS);
         double first = Loss();
@@ -143,19 +143,24 @@ public sealed class LatentTrainerTests : IDisposable
     }
 
     [Fact]
-    public void Csla_embedding_noise_changes_training_steps_and_not_validation()
+    public void Csla_embedding_noise_and_its_share_change_training_steps_and_not_validation()
     {
         var (w, f) = Learnable();
         var clean = new CslaTrainerOptions(Steps: 10, Batch: 64, Seed: 3, LearningRate: 3e-3, Config: new CslaConfig(16, 16, MapperDepth: 3));
         using var a = new CslaTrainer(clean, models.Generator, w, f);
         using var b = new CslaTrainer(clean with { EmbedNoiseScale = 1.0 }, models.Generator, w, f);
+        using var c = new CslaTrainer(clean with { EmbedNoiseScale = 1.0, EmbedNoiseShare = 0.5 }, models.Generator, w, f);
         Assert.Equal(a.Validate().LossW, b.Validate().LossW, 6);
         // the mapper's last layer starts at zero, so the first step's loss cannot see f; the third can
         for (int i = 0; i < 2; i++)
         {
             a.Step();
             b.Step();
+            c.Step();
         }
-        Assert.NotEqual(a.Step().LossW, b.Step().LossW, 4);
+        var (lossA, lossB, lossC) = (a.Step().LossW, b.Step().LossW, c.Step().LossW);
+        Assert.NotEqual(lossA, lossB, 4);
+        Assert.NotEqual(lossA, lossC, 4);
+        Assert.NotEqual(lossB, lossC, 4);
     }
 }
