@@ -266,7 +266,16 @@ internal static class TrainCommands
         {
             string checkpoint = result.GetValue(common.Checkpoint) ?? "artifacts/train/stylegan2-distill";
             if (result.GetValue(common.Resume))
-                return new SceneDistillationRun(SceneDistillationTrainer.Resume(checkpoint, result.GetValue(common.Steps)), result.GetValue(oracle));
+            {
+                var resumed = SceneDistillationTrainer.Resume(checkpoint, result.GetValue(common.Steps));
+                // checkpoints written before they carried latent_avg: take it from the source generator, if named
+                if (resumed.G.LatentAvg is null && result.GetResult(generator) is { Implicit: false })
+                {
+                    using var source = StyleBridge.Models.StyleGan2.StyleGan2Weights.Read(result.GetValue(generator)!);
+                    resumed.G.SetLatentAvg(source.LatentAvg);
+                }
+                return new SceneDistillationRun(resumed, result.GetValue(oracle));
+            }
             var defaults = new SceneDistillationOptions();
             var options = defaults with
             {

@@ -200,6 +200,8 @@ public sealed class SceneDistillationTrainer : IGeneratorStageTrainer
     public void Save(string directory)
     {
         var weights = StateDicts.Of(G, "g.");
+        if (G.LatentAvg is { } average) // kept through resumes: a run that keeps the latent spaces exports it unchanged
+            weights = weights.Append(new("g.latent_avg", average));
         if (D is not null)
             weights = weights.Concat(StateDicts.Of(D, "d."));
         TrainingCheckpoint.Save(directory, weights, optimizer, StepCount, Options);
@@ -234,9 +236,25 @@ public sealed class SceneDistillationTrainer : IGeneratorStageTrainer
         }
     }
 
-    /// <summary>G in rosinality names with a fresh <c>latent_avg</c>; step 0.</summary>
-    public void Export(string path) =>
-        MappingGanTrainer.WriteMapped(G, Options.Seed, StepCount, path, nameof(SceneDistillationTrainer), System.Text.Json.JsonSerializer.Serialize(Options));
+    /// <summary>
+    /// G in rosinality names, step 0, with a fresh <c>latent_avg</c>; a run that kept the latent spaces keeps the
+    /// source generator's <c>latent_avg</c> (its mapping is unchanged, so a new estimate would only differ by sampling).
+    /// </summary>
+    public void Export(string path)
+    {
+        string options = System.Text.Json.JsonSerializer.Serialize(Options);
+        if (Options.KeepLatentSpaces && G.LatentAvg is { } average)
+            StyleGan2Trainer.WriteGenerator(G, average, path, new Dictionary<string, string>
+            {
+                ["format"] = "rosinality",
+                ["producer"] = nameof(SceneDistillationTrainer),
+                ["step"] = "0",
+                ["distillation_steps"] = StepCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["options"] = options,
+            });
+        else
+            MappingGanTrainer.WriteMapped(G, Options.Seed, StepCount, path, nameof(SceneDistillationTrainer), options);
+    }
 
     public void Dispose()
     {

@@ -166,6 +166,8 @@ public sealed class SceneMappingTests(ITestOutputHelper output) : IDisposable
         var before = StateDicts.Of(initial).ToDictionary(e => e.Key, e => e.Value.clone());
         var g = new Generator(Tiny.GeneratorConfig());
         StateDicts.LoadInto(g, before);
+        using var average = randn(g.Config.StyleDim);
+        g.SetLatentAvg(average);
         var options = new SceneDistillationOptions { Steps = 30, Batch = 8, LearningRate = 5e-3, MappingLearningRate = 5e-3, KeepLatentSpaces = true };
         using var trainer = new SceneDistillationTrainer(options, g);
         var losses = Enumerable.Range(0, options.Steps).Select(_ => trainer.Step().Pixel).ToArray();
@@ -186,5 +188,14 @@ public sealed class SceneMappingTests(ITestOutputHelper output) : IDisposable
 
         Assert.True(frozen > 0 && trained > 0, $"{frozen} frozen, {trained} trained");
         Assert.Contains(trainer.G.named_parameters(), p => p.name.Contains(".modulation.", StringComparison.Ordinal));
+
+        // the source's latent_avg survives a checkpoint and is what the export carries
+        trainer.Save(directory);
+        using var resumed = SceneDistillationTrainer.Resume(directory);
+        string file = Path.Combine(directory, "kept.safetensors");
+        resumed.Export(file);
+        using var exported = StyleGan2Weights.Read(file);
+        Assert.NotNull(exported.LatentAvg);
+        Assert.True(exported.LatentAvg!.eq(average).all().item<bool>(), "the exported latent_avg is not the source's");
     }
 }
