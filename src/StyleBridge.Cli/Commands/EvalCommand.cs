@@ -84,7 +84,7 @@ internal static class EvalCommand
                     var r = TextToImageEvaluation.Evaluate(pipeline, oracle, method, prompts, imagesPerPrompt, k, 0x7E57_0000);
                     if (k == 16 && ReferenceEquals(prompts, trained))
                         reranked[method] = r;
-                    page.AppendLine($"| {method.ToString().ToLowerInvariant()} | {k} | {label} | {r.Images} | {Pct(r.AllThree)} | {Pct(r.Colour)} | {Pct(r.Shape)} | {Pct(r.Position)} | {r.ClipScore:F3} |");
+                    page.AppendLine(TextToImageRow(method.ToString().ToLowerInvariant(), k, label, r));
                     log.WriteLine($"text to image: {method} K={k} {label}: all three {Pct(r.AllThree)}");
                 }
             }
@@ -94,7 +94,7 @@ internal static class EvalCommand
                 // csla.md §3.4 asks to measure the alternative: the prompt taken from the training image centre
                 var r = TextToImageEvaluation.Evaluate(pipeline, oracle, method, trained, imagesPerPrompt, 16, 0x7E57_0000,
                     cslaTextCentre: StyleBridge.Engine.Generation.CslaTextCentre.Image);
-                page.AppendLine($"| csla, text from the image centre | 16 | trained pairs | {r.Images} | {Pct(r.AllThree)} | {Pct(r.Colour)} | {Pct(r.Shape)} | {Pct(r.Position)} | {r.ClipScore:F3} |");
+                page.AppendLine(TextToImageRow("csla, text from the image centre", 16, "trained pairs", r));
                 log.WriteLine($"text to image: csla, text from the image centre, K=16 trained pairs: all three {Pct(r.AllThree)}");
                 page.AppendLine();
                 page.AppendLine("The last row takes the prompt's embedding from the training image centre c_img instead of the neutral prompt " +
@@ -141,7 +141,10 @@ internal static class EvalCommand
         }
     }
 
-    /// <summary>An edit table's header and rule: two leading columns, then success, preservation and each preserved attribute.</summary>
+    private static string TextToImageRow(string method, int candidates, string prompts, TextToImageReport r) =>
+        $"| {method} | {candidates} | {prompts} | {r.Images} | {Pct(r.AllThree)} | {Pct(r.Colour)} | {Pct(r.Shape)} | {Pct(r.Position)} | {r.ClipScore:F3} |";
+
+        /// <summary>An edit table's header and rule: two leading columns, then success, preservation and each preserved attribute.</summary>
     private static void EditTable(StringBuilder page, string first, string second, string firstAlignment = "---")
     {
         page.AppendLine($"| {first} | {second} | success | preservation | " + string.Join(" | ", EditEvaluation.Preserved.Select(a => a.ToString().ToLowerInvariant() + " kept")) + " |");

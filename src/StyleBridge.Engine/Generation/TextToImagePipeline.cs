@@ -120,7 +120,8 @@ public sealed class TextToImagePipeline : IDisposable
         var styleLists = new Tensor[images.Count][]; // S per image: one [K, C_k] per layer
         foreach (var group in images.Select((image, slot) => (image, slot))
                      .GroupBy(x => (requests[x.image.Request].Method, requests[x.image.Request].GuidanceScale, requests[x.image.Request].Steps, requests[x.image.Request].Truncation,
-                         requests[x.image.Request].CslaTextCentre)))
+                         // only CSLA reads the text centre: prior requests share a batch whatever it says
+                         requests[x.image.Request].Method == GenerationMethod.Csla ? requests[x.image.Request].CslaTextCentre : CslaTextCentre.Neutral)))
         {
             var members = group.ToList();
             var generators = members.Select(m => new RandomGenerator(m.image.Seed)).ToList();

@@ -253,15 +253,16 @@ public sealed class MappingGanTrainer : IGeneratorStageTrainer
 
     /// <summary>
     /// A generator whose mapping a stage-two trainer made, in rosinality names with <c>latent_avg</c> (the mean of
-    /// 4096 mapped z's): step "0", so <c>train stylegan2 --init</c> can start from it.
+    /// 4096 mapped z's, or <paramref name="keptAverage"/> when the mapping is the source's own): step "0", so
+    /// <c>train stylegan2 --init</c> can start from it.
     /// </summary>
-    internal static void WriteMapped(Generator generator, ulong seed, int steps, string path, string producer, string options)
+    internal static void WriteMapped(Generator generator, ulong seed, int steps, string path, string producer, string options, Tensor? keptAverage = null)
     {
         using var scope = NewDisposeScope();
         using var rng = new RandomGenerator(StyleGan2Trainer.StepSeed(~(long)seed, steps));
         Tensor average;
         using (no_grad())
-            average = generator.MeanLatent(4096, rng);
+            average = keptAverage ?? generator.MeanLatent(4096, rng);
         StyleGan2Trainer.WriteGenerator(generator, average, path, new Dictionary<string, string>
         {
             ["format"] = "rosinality",

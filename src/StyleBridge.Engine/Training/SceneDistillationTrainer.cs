@@ -240,21 +240,9 @@ public sealed class SceneDistillationTrainer : IGeneratorStageTrainer
     /// G in rosinality names, step 0, with a fresh <c>latent_avg</c>; a run that kept the latent spaces keeps the
     /// source generator's <c>latent_avg</c> (its mapping is unchanged, so a new estimate would only differ by sampling).
     /// </summary>
-    public void Export(string path)
-    {
-        string options = System.Text.Json.JsonSerializer.Serialize(Options);
-        if (Options.KeepLatentSpaces && G.LatentAvg is { } average)
-            StyleGan2Trainer.WriteGenerator(G, average, path, new Dictionary<string, string>
-            {
-                ["format"] = "rosinality",
-                ["producer"] = nameof(SceneDistillationTrainer),
-                ["step"] = "0",
-                ["distillation_steps"] = StepCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["options"] = options,
-            });
-        else
-            MappingGanTrainer.WriteMapped(G, Options.Seed, StepCount, path, nameof(SceneDistillationTrainer), options);
-    }
+    public void Export(string path) =>
+        MappingGanTrainer.WriteMapped(G, Options.Seed, StepCount, path, nameof(SceneDistillationTrainer), System.Text.Json.JsonSerializer.Serialize(Options),
+            Options.KeepLatentSpaces ? G.LatentAvg : null);
 
     public void Dispose()
     {

@@ -168,7 +168,7 @@ public sealed class SceneMappingTests(ITestOutputHelper output) : IDisposable
         StateDicts.LoadInto(g, before);
         using var average = randn(g.Config.StyleDim);
         g.SetLatentAvg(average);
-        var options = new SceneDistillationOptions { Steps = 30, Batch = 8, LearningRate = 5e-3, MappingLearningRate = 5e-3, KeepLatentSpaces = true };
+        var options = new SceneDistillationOptions { Steps = 60, Batch = 8, LearningRate = 5e-3, MappingLearningRate = 5e-3, KeepLatentSpaces = true };
         using var trainer = new SceneDistillationTrainer(options, g);
         var losses = Enumerable.Range(0, options.Steps).Select(_ => trainer.Step().Pixel).ToArray();
         Assert.True(losses[^5..].Average() < 0.8 * losses[..5].Average(), $"the pixel loss did not fall: {losses[..5].Average()} → {losses[^5..].Average()}");
