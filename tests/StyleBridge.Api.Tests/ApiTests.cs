@@ -84,11 +84,27 @@ public sealed class ApiTests : IClassFixture<ApiTests.Fixture>
         Assert.Equal((long)ShapePosition.Left, read[0, (int)WorldAttribute.Position]);
     }
 
+    [Fact]
+    public async Task An_absent_truncation_is_the_methods_default_and_the_response_says_which()
+    {
+        var prior = await (await client.PostJson("/generate", new { prompt = "a red circle", num_images = 1, num_candidates = 1, seed = 1 })).Json();
+        Assert.Equal(1.0, prior.GetProperty("parameters").GetProperty("truncation_psi").GetDouble());
+
+        var set = ModelSet.Open(ServiceFactory.ModelsDirectory);
+        using var generator = set.LoadGenerator();
+        using var mappers = StyleBridge.Models.Csla.CslaModel.FromFile(set.PathOf(ModelSet.CslaFile), generator);
+        var csla = await (await client.PostJson("/generate", new { prompt = "a red circle", method = "csla", num_images = 1, num_candidates = 1, seed = 1 })).Json();
+        Assert.Equal(mappers.Config.TextStrength, csla.GetProperty("parameters").GetProperty("truncation_psi").GetDouble());
+        var own = await (await client.PostJson("/generate", new { prompt = "a red circle", method = "csla", num_images = 1, num_candidates = 1, seed = 1, truncation_psi = 0.5 })).Json();
+        Assert.Equal(0.5, own.GetProperty("parameters").GetProperty("truncation_psi").GetDouble());
+    }
+
     [Theory]
     [InlineData("{\"prompt\":\"\"}", "validation_failed")]
     [InlineData("{\"prompt\":\"a shape\",\"num_candidates\":17}", "validation_failed")]
     [InlineData("{\"prompt\":\"a shape\",\"num_inference_steps\":3}", "validation_failed")]
     [InlineData("{\"prompt\":\"a shape\",\"output_format\":\"gif\"}", "validation_failed")]
+    [InlineData("{\"prompt\":\"a shape\",\"truncation_psi\":3}", "validation_failed")]
     public async Task Bad_generate_requests_are_422_problems(string json, string code)
     {
         var response = await client.PostAsync("/generate", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));

@@ -29,9 +29,8 @@ public sealed record GenerateBody
     [DefaultValue(4)]
     public int NumInferenceSteps { get; init; } = 4;
 
-    [Description("ψ toward the prior's dataset mean of w, 0–1 (1 = off); CSLA: its strength α.")]
-    [DefaultValue(1.0)]
-    public double TruncationPsi { get; init; } = 1.0;
+    [Description("ψ toward the prior's dataset mean of w, 0–1 (1 = off); CSLA: its strength α, 0–2. Null: the method's default (ψ = 1; the CSLA file's text strength).")]
+    public double? TruncationPsi { get; init; }
 
     [Description("int64 ≥ 0; image i uses its own generator from (seed, i). Null: the server draws one (and the result is not cached).")]
     public long? Seed { get; init; }

@@ -9,7 +9,7 @@ namespace StyleBridge.Cli.Commands;
 
 /// <summary>
 /// <c>stylebridge generate --prompt TEXT [--method prior|csla] [--num-images N] [--num-candidates K] [--seed S]
-/// [--guidance-scale G] [--steps T] [--truncation PSI] [--csla-text-centre neutral|image] [--models DIR] --out DIR</c>: N images, each the best of K
+/// [--guidance-scale G] [--steps T] [--truncation PSI] [--csla-text-centre neutral|prompt|image] [--models DIR] --out DIR</c>: N images, each the best of K
 /// candidates by CLIP score, written best first as <c>0.png</c>, <c>1.png</c>, … with <c>result.json</c>.
 /// </summary>
 internal static class GenerateCommand
@@ -24,13 +24,14 @@ internal static class GenerateCommand
         var seed = new Option<long>("--seed") { Description = "request seed (image i uses its own seed derived from it)", DefaultValueFactory = _ => 0 };
         var guidance = new Option<double>("--guidance-scale") { Description = "classifier-free guidance of the prior", DefaultValueFactory = _ => 2.0 };
         var steps = new Option<int>("--steps") { Description = "prior sampling steps (divides 1000)", DefaultValueFactory = _ => 4 };
-        var truncation = new Option<double>("--truncation") { Description = "ψ toward the prior's latent mean; CSLA: strength α", DefaultValueFactory = _ => 1.0 };
+        var truncation = new Option<double?>("--truncation") { Description = "ψ toward the prior's latent mean (default 1); CSLA: strength α (default: the CSLA file's text strength)" };
         var textCentre = new Option<string>("--csla-text-centre")
         {
-            Description = "CSLA: the prompt's embedding relative to the neutral prompt's (neutral) or to the training image centre (image; csla.md §3.4)",
+            Description = "CSLA: the prompt's embedding relative to the mappers' text centre (neutral: the calibrated c_txt, else the neutral prompt), " +
+                          "to the neutral prompt itself (prompt) or to the training image centre (image; csla.md §3.4)",
             DefaultValueFactory = _ => "neutral",
         };
-        textCentre.AcceptOnlyFromAmong("neutral", "image");
+        textCentre.AcceptOnlyFromAmong("neutral", "prompt", "image");
         var models = new Option<string?>("--models") { Description = $"model set directory (default: ${ModelSet.EnvironmentVariable}, else the bundled Shapes set, else ./weights/shapes)" };
         var output = new Option<string>("--out") { Description = "output directory", Required = true };
         var command = new Command("generate", "text to image: prior or CSLA latents, StyleGAN2, CLIP re-ranking")
@@ -49,7 +50,7 @@ internal static class GenerateCommand
                 GuidanceScale = parse.GetValue(guidance),
                 Steps = parse.GetValue(steps),
                 Truncation = parse.GetValue(truncation),
-                CslaTextCentre = parse.GetValue(textCentre) == "image" ? CslaTextCentre.Image : CslaTextCentre.Neutral,
+                CslaTextCentre = Enum.Parse<CslaTextCentre>(parse.GetValue(textCentre)!, ignoreCase: true),
             };
             request.Validate();
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -78,7 +79,7 @@ internal static class GenerateCommand
                 seed = request.Seed,
                 guidance_scale = request.GuidanceScale,
                 steps = request.Steps,
-                truncation = request.Truncation,
+                truncation = pipeline.EffectiveTruncation(request),
                 csla_text_centre = request.Method == GenerationMethod.Csla ? request.CslaTextCentre.ToString().ToLowerInvariant() : null,
                 models = pipeline.Clip is null ? null : Path.GetFullPath(ModelSet.Open(parse.GetValue(models)).Directory),
                 images = files,

@@ -25,7 +25,7 @@ public static class TextToImageEvaluation
 
     public static TextToImageReport Evaluate(TextToImagePipeline pipeline, AttributeOracle oracle, GenerationMethod method,
         IReadOnlyList<(NamedAttributes Named, string Prompt)> prompts, int imagesPerPrompt, int candidates, long seed,
-        CancellationToken cancellation = default, CslaTextCentre cslaTextCentre = CslaTextCentre.Neutral)
+        CancellationToken cancellation = default, CslaTextCentre cslaTextCentre = CslaTextCentre.Neutral, double? truncation = null)
     {
         int n = 0, all = 0, colour = 0, shape = 0, position = 0;
         double score = 0;
@@ -36,7 +36,7 @@ public static class TextToImageEvaluation
             var requests = slice.Select((p, i) => new GenerationRequest
             {
                 Prompt = p.Prompt, Method = method, NumImages = imagesPerPrompt, NumCandidates = candidates, Seed = seed + start + i,
-                CslaTextCentre = cslaTextCentre,
+                CslaTextCentre = cslaTextCentre, Truncation = truncation,
             }).ToList();
             var results = pipeline.Generate(requests, cancellation);
             try

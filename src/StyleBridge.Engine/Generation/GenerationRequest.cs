@@ -13,8 +13,14 @@ public enum GenerationMethod
 /// <summary>Which CLIP point a CSLA prompt is taken relative to (csla.md §3.4).</summary>
 public enum CslaTextCentre
 {
-    /// <summary>The text embedding of the mappers' neutral prompt: a residual of the same modality (the default).</summary>
+    /// <summary>
+    /// The mappers' text centre: the calibrated c_txt where the file has one, else the neutral prompt's embedding; a
+    /// residual of the same modality (the default).
+    /// </summary>
     Neutral,
+
+    /// <summary>The neutral prompt's own embedding (csla.md §3.4's "a person"), even where the file has a calibrated centre.</summary>
+    Prompt,
 
     /// <summary>The training image centre, as the paper's diagram routes E_T into feat_CLIP (the alternative §3.4 asks to measure).</summary>
     Image,
@@ -43,8 +49,11 @@ public sealed record GenerationRequest
     /// <summary>Prior sampling steps; the skip is T / steps and must be a whole number.</summary>
     public int Steps { get; init; } = 4;
 
-    /// <summary>ψ: toward the prior's latent mean, or CSLA's strength α on the mapped residual.</summary>
-    public double Truncation { get; init; } = 1.0;
+    /// <summary>
+    /// ψ: toward the prior's latent mean, or CSLA's strength α on the mapped residual; null: the method's default
+    /// (ψ = 1; the CSLA file's text strength, <see cref="TextToImagePipeline.EffectiveTruncation"/>).
+    /// </summary>
+    public double? Truncation { get; init; }
 
     /// <summary>CSLA only: the centre the prompt's embedding is taken relative to.</summary>
     public CslaTextCentre CslaTextCentre { get; init; } = CslaTextCentre.Neutral;
@@ -64,7 +73,7 @@ public sealed record GenerationRequest
             throw new ArgumentException($"guidance_scale: must lie in [0, 20], got {GuidanceScale}");
         if (Steps < 1 || Steps > timesteps || timesteps % Steps != 0)
             throw new ArgumentException($"steps: must divide {timesteps} (1, 2, 4, 5, 8, 10, 20, 25, ...), got {Steps}");
-        if (!double.IsFinite(Truncation) || Truncation is < 0 or > 2)
+        if (Truncation is { } t && (!double.IsFinite(t) || t is < 0 or > 2))
             throw new ArgumentException($"truncation: must lie in [0, 2], got {Truncation}");
     }
 }

@@ -83,6 +83,13 @@ public sealed class TextToImagePipeline : IDisposable
         return new TextToImagePipeline(clip, set.LoadTokenizer(), generator, prior, csla, ownsModels: true);
     }
 
+    /// <summary>The ψ (prior) or α (CSLA) a request runs with: its own, else the method's default (the CSLA file's text strength).</summary>
+    public double EffectiveTruncation(GenerationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return request.Truncation ?? (request.Method == GenerationMethod.Csla && Csla is not null ? Csla.Config.TextStrength : 1.0);
+    }
+
     public GenerationResult Generate(GenerationRequest request, CancellationToken cancellation = default) =>
         Generate([request], cancellation)[0];
 
@@ -119,7 +126,7 @@ public sealed class TextToImagePipeline : IDisposable
         var latents = new Tensor[images.Count]; // W+ [K, L, W] per image
         var styleLists = new Tensor[images.Count][]; // S per image: one [K, C_k] per layer
         foreach (var group in images.Select((image, slot) => (image, slot))
-                     .GroupBy(x => (requests[x.image.Request].Method, requests[x.image.Request].GuidanceScale, requests[x.image.Request].Steps, requests[x.image.Request].Truncation,
+                     .GroupBy(x => (requests[x.image.Request].Method, requests[x.image.Request].GuidanceScale, requests[x.image.Request].Steps, EffectiveTruncation(requests[x.image.Request]),
                          // only CSLA reads the text centre: prior requests share a batch whatever it says
                          requests[x.image.Request].Method == GenerationMethod.Csla ? requests[x.image.Request].CslaTextCentre : CslaTextCentre.Neutral)))
         {
@@ -219,8 +226,13 @@ public sealed class TextToImagePipeline : IDisposable
         var z = cat(generators.Select((g, m) => randn([counts[m], Generator.Config.StyleDim], generator: g)).ToList());
         var baseW = Generator.Map(z);
         var baseEmbedding = Clip.EncodeImage(Transform.Apply(Generator.Synthesize(Generator.Broadcast(baseW), SynthesisOptions.Default)));
-        var neutral = textCentre == CslaTextCentre.Neutral ? Clip.EncodeText(ClipTokenIds.FromTexts(Tokenizer, [csla.NeutralPrompt])) : null;
-        var deltaF = csla.DeltaFForText(conditions, neutral, baseEmbedding);
+        var centre = textCentre switch
+        {
+            CslaTextCentre.Image => null,
+            CslaTextCentre.Neutral when csla.TextCentre is { } calibrated => calibrated,
+            _ => csla.PrepareEmbedding(Clip.EncodeText(ClipTokenIds.FromTexts(Tokenizer, [csla.NeutralPrompt]))),
+        };
+        var deltaF = csla.DeltaFForText(conditions, centre, baseEmbedding);
         var (w, styles) = csla.Apply(deltaF, baseW, strength);
         var wplus = Generator.Broadcast(w);
         return (wplus, csla.Config.Output == StyleBridge.Models.Csla.CslaOutput.W ? Generator.Styles(wplus) : styles);

@@ -72,6 +72,19 @@ public static class CaptionGrammar
     public static string PromptFor(ShapePosition position) => PromptFor(new NamedAttributes(Position: position));
     public static string PromptFor(Background background) => PromptFor(new NamedAttributes(Background: background));
 
+    /// <summary>
+    /// Every distinct canonical caption of every non-empty attribute subset of every scene, in scene then subset order;
+    /// without <paramref name="includeHeldOut"/> none names a held-out (colour, shape) pair (the sentences CLIP learnt).
+    /// </summary>
+    public static IReadOnlyList<string> CanonicalPrompts(bool includeHeldOut = false) =>
+    [
+        .. (from index in Enumerable.Range(0, ShapeAttributes.Count)
+            from mask in Enumerable.Range(1, (int)AttributeMask.All)
+            let named = NamedAttributes.Select(ShapeAttributes.FromIndex(index), (AttributeMask)mask)
+            where includeHeldOut || !HeldOutPairs.NamedBy(named)
+            select PromptFor(named)).Distinct(StringComparer.Ordinal),
+    ];
+
     /// <summary>One zero-shot prompt per value of <paramref name="attribute"/>, in enum order (the class order).</summary>
     public static IReadOnlyList<string> ZeroShotPrompts(WorldAttribute attribute) =>
     [

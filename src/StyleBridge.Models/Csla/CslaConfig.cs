@@ -50,7 +50,9 @@ public enum CslaOutput
 
 /// <summary>
 /// The CSLA architecture and its ablation switches (csla.md §2, §4, §7.4). Sizes come from the generator and CLIP;
-/// <see cref="NeutralPrompt"/> is the text centre of generation (Fig. 1 uses "a person" for faces).
+/// <see cref="NeutralPrompt"/> is the text centre of generation (Fig. 1 uses "a person" for faces) unless the file
+/// carries a calibrated one: <see cref="TextCentreSource"/> names what the stored <c>c_txt</c> averages, and
+/// <see cref="TextStrength"/> is text to image's default α.
 /// </summary>
 public sealed record CslaConfig(
     int EmbedDim,
@@ -61,7 +63,9 @@ public sealed record CslaConfig(
     bool NormalizeEmbeddings = true,
     CslaCentre Centre = CslaCentre.TemporalPrevious,
     string NeutralPrompt = "a person",
-    CslaOutput Output = CslaOutput.Styles)
+    CslaOutput Output = CslaOutput.Styles,
+    string? TextCentreSource = null,
+    double TextStrength = 1.0)
 {
     public const string MetadataKey = "csla_config";
 

@@ -104,6 +104,8 @@ public sealed class CslaModel : TorchModule
         RegisterBuffer("w_avg", zeros(config.WDim));
         RegisterBuffer("c_img", zeros(config.EmbedDim));
         RegisterBuffer("s_std", ones(space.TotalDim));
+        if (config.TextCentreSource is not null)
+            RegisterBuffer("c_txt", zeros(config.EmbedDim));
     }
 
     public CslaConfig Config { get; }
@@ -115,8 +117,14 @@ public sealed class CslaModel : TorchModule
     public Tensor ImageCentre => Buffer("c_img");
     public Tensor StyleStd => Buffer("s_std");
 
-    /// <summary>The text centre of generation.</summary>
+    /// <summary>The neutral prompt: the text centre of generation where the file has no calibrated one.</summary>
     public string NeutralPrompt => Config.NeutralPrompt;
+
+    /// <summary>
+    /// The calibrated text centre c_txt (as <see cref="PrepareEmbedding"/> leaves embeddings), the mean of the
+    /// embeddings of the prompts <see cref="CslaConfig.TextCentreSource"/> names; null where the file has none.
+    /// </summary>
+    public Tensor? TextCentre => TryBuffer("c_txt");
 
     /// <summary>A layer's effective affine (equalised-lr scale applied): weight [C, W] and bias [C] (caller owns them).</summary>
     public (Tensor Weight, Tensor Bias) Affine(StyleLayer layer)
@@ -188,20 +196,49 @@ public sealed class CslaModel : TorchModule
     }
 
     /// <summary>
-    /// Text to latents for each candidate: the text residual from the neutral prompt stands in for an image residual
-    /// from the image centre, and the candidate's random base contributes its own residual with the opposite sign, so
-    /// Δf = (t − t_neutral) − (f_base − c_img) moves the base to the prompt (all embeddings normalised as configured).
-    /// Without a base image embedding (<paramref name="baseEmbedding"/> null) the base is w_avg. Without a neutral
-    /// embedding (<paramref name="neutral"/> null) the text is taken from the image centre c_img instead (csla.md §3.4's
-    /// alternative), so that with a base Δf = t − f_base.
+    /// Text to latents for each candidate: the text residual from a text centre stands in for an image residual from
+    /// the image centre, and the candidate's random base contributes its own residual with the opposite sign, so
+    /// Δf = (t − centre) − (f_base − c_img) moves the base to the prompt (all embeddings prepared as configured).
+    /// <paramref name="centre"/> is a point of the mapper's input space (<see cref="TextCentre"/>, or a prepared
+    /// neutral prompt); null takes the text from the image centre c_img (csla.md §3.4's alternative), so that with a
+    /// base Δf = t − f_base. Without a base image embedding (<paramref name="baseEmbedding"/> null) the base is w_avg.
     /// </summary>
-    public Tensor DeltaFForText(Tensor text, Tensor? neutral, Tensor? baseEmbedding)
+    public Tensor DeltaFForText(Tensor text, Tensor? centre, Tensor? baseEmbedding)
     {
         using var scope = NewDisposeScope();
-        var d = PrepareEmbedding(text).sub(neutral is null ? ImageCentre : PrepareEmbedding(neutral));
+        var d = PrepareEmbedding(text).sub(centre ?? ImageCentre);
         if (baseEmbedding is not null)
             d = d.sub(PrepareEmbedding(baseEmbedding).sub(ImageCentre));
         return d.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// A copy of this model with a calibrated text centre: <paramref name="centre"/> [D] (the mean of prepared prompt
+    /// embeddings), described by <paramref name="source"/>, and text to image's default α <paramref name="textStrength"/>.
+    /// </summary>
+    public CslaModel WithTextCentre(Tensor centre, string source, double textStrength)
+    {
+        ArgumentNullException.ThrowIfNull(centre);
+        ArgumentException.ThrowIfNullOrWhiteSpace(source);
+        if (centre.ndim != 1 || centre.shape[0] != Config.EmbedDim)
+            throw new ArgumentException($"the text centre must be [{Config.EmbedDim}], got {TensorBytes.Format(centre.shape)}", nameof(centre));
+        if (!double.IsFinite(textStrength) || textStrength is <= 0 or > 2)
+            throw new ArgumentOutOfRangeException(nameof(textStrength), textStrength, "the text strength must lie in (0, 2]");
+        var copy = new CslaModel(Config with { TextCentreSource = source, TextStrength = textStrength }, generator);
+        try
+        {
+            using var scope = NewDisposeScope();
+            var state = StateDicts.Of(this).Where(kv => kv.Key != "c_txt").ToDictionary(kv => kv.Key, kv => kv.Value);
+            state["c_txt"] = centre.to(ScalarType.Float32);
+            StateDicts.LoadInto(copy, state);
+            copy.Freeze();
+            return copy;
+        }
+        catch
+        {
+            copy.Dispose();
+            throw;
+        }
     }
 
     public static CslaModel FromFile(string path, Generator generator)

@@ -111,7 +111,7 @@ public sealed class TextToImagePipelineTests : IDisposable
         var fromImageCentre = csla.DeltaFForText(text, null, baseEmbedding);
         var expected = csla.PrepareEmbedding(text).sub(csla.PrepareEmbedding(baseEmbedding));
         Assert.True(fromImageCentre.allclose(expected, rtol: 1e-5, atol: 1e-6));
-        var fromNeutral = csla.DeltaFForText(text, neutral, baseEmbedding);
+        var fromNeutral = csla.DeltaFForText(text, csla.PrepareEmbedding(neutral), baseEmbedding);
         Assert.False(fromNeutral.allclose(fromImageCentre, rtol: 1e-3, atol: 1e-4));
     }
 
@@ -135,5 +135,64 @@ public sealed class TextToImagePipelineTests : IDisposable
             foreach (var r in results)
                 r.Dispose();
         }
+    }
+
+    [Fact]
+    public void A_calibrated_text_centre_is_the_mean_prompt_embedding_and_sets_the_default_strength()
+    {
+        string[] prompts = ["a red circle", "a blue square on the left", "a small shape", "a triangle at the top"];
+        using var centre = StyleBridge.Engine.Training.CslaTextCentres.Compute(models.Clip, TinyModels.Tokenizer.Value, models.Csla, prompts, batch: 3);
+        using (var scope = NewDisposeScope())
+        {
+            var expected = models.Csla.PrepareEmbedding(models.Clip.EncodeText(StyleBridge.Models.Clip.ClipTokenIds.FromTexts(TinyModels.Tokenizer.Value, prompts))).mean([0L]);
+            Assert.True(centre.norm().item<float>() > 1e-3, "the centre is zero");
+            Assert.True(centre.allclose(expected, rtol: 1e-5, atol: 1e-6), "the centre is not the mean prepared embedding");
+        }
+
+        using var calibrated = models.Csla.WithTextCentre(centre, "four test prompts", 1.5);
+        Assert.True(calibrated.TextCentre!.allclose(centre));
+        Assert.Null(models.Csla.TextCentre);
+        using var calibratedPipeline = new TextToImagePipeline(models.Clip, TinyModels.Tokenizer.Value, models.Generator, models.Prior, calibrated) { MaxBatch = 7 };
+        var request = Request("a blue square on the left", GenerationMethod.Csla, 1, 3, 5);
+        Assert.Equal(1.5, calibratedPipeline.EffectiveTruncation(request));
+        Assert.Equal(1.0, pipeline.EffectiveTruncation(request));
+        Assert.Equal(1.0, calibratedPipeline.EffectiveTruncation(request with { Method = GenerationMethod.Prior }));
+        Assert.Equal(0.5, calibratedPipeline.EffectiveTruncation(request with { Truncation = 0.5 }));
+
+        // the default centre is c_txt at the file's strength; Prompt is the neutral prompt, as the uncalibrated model
+        // does it; an explicit α equal to the default gives the same images
+        using var byDefault = calibratedPipeline.Generate(request);
+        using var explicitAlpha = calibratedPipeline.Generate(request with { Truncation = 1.5 });
+        using var fromPrompt = calibratedPipeline.Generate(request with { CslaTextCentre = CslaTextCentre.Prompt, Truncation = 1.0 });
+        using var uncalibrated = pipeline.Generate(request);
+        using (var same = byDefault.Images[0].Image.sub(explicitAlpha.Images[0].Image).abs().max())
+            Assert.True(same.item<float>() < 1e-6);
+        using (var samePrompt = fromPrompt.Images[0].Image.sub(uncalibrated.Images[0].Image).abs().max())
+            Assert.True(samePrompt.item<float>() < 1e-5, "the neutral prompt path changed");
+        using (var diff = byDefault.Images[0].Image.sub(fromPrompt.Images[0].Image).abs().max())
+            Assert.True(diff.item<float>() > 1e-3, "the calibrated centre did not change the image");
+    }
+
+    [Fact]
+    public void A_calibrated_text_centre_survives_save_and_load_and_a_wrong_one_is_refused()
+    {
+        using var centre = randn(models.Csla.Config.EmbedDim);
+        using var calibrated = models.Csla.WithTextCentre(centre, "random", 1.25);
+        string path = Path.Combine(Path.GetTempPath(), $"csla-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            calibrated.Save(path);
+            using var loaded = StyleBridge.Models.Csla.CslaModel.FromFile(path, models.Generator);
+            Assert.Equal("random", loaded.Config.TextCentreSource);
+            Assert.Equal(1.25, loaded.Config.TextStrength);
+            Assert.True(loaded.TextCentre!.allclose(centre));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+        using var wrong = randn(models.Csla.Config.EmbedDim + 1);
+        Assert.Throws<ArgumentException>(() => models.Csla.WithTextCentre(wrong, "wrong", 1.0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => models.Csla.WithTextCentre(centre, "too strong", 3.0));
     }
 }

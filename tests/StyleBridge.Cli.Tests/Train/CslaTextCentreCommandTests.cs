@@ -1,0 +1,51 @@
+using StyleBridge.Engine.ModelSets;
+using StyleBridge.Models.Csla;
+
+namespace StyleBridge.Cli.Tests.Train;
+
+/// <summary><c>stylebridge train csla-text-centre</c> on a CSLA file over the golden tiny models.</summary>
+public sealed class CslaTextCentreCommandTests
+{
+    [Fact]
+    public void Calibrates_the_sets_csla_file_in_place_and_keeps_its_training_record()
+    {
+        using var set = new TestModelSet();
+        using (var g = ModelSet.Open(set.Root).LoadGenerator())
+        using (var clip = TestModelSet.GoldenClip())
+        using (var csla = new CslaModel(new CslaConfig(clip.Config.EmbedDim, g.Config.StyleDim, MapperDepth: 2), g))
+            csla.Save(set.PathOf(ModelSet.CslaFile));
+        ModelManifest.Upsert(set.Root, ModelSet.CslaFile, "stylebridge train csla --steps 1", 4, "abc", new Dictionary<string, double> { ["val_loss_w"] = 0.5 });
+        string prompts = set.File("prompts.txt");
+        File.WriteAllLines(prompts, ["a red circle", "  ", "a blue square on the left"]);
+
+        var result = Cli.Succeed("train", "csla-text-centre", "--models", set.Root, "--prompts", prompts, "--strength", "1.5");
+        Assert.Contains("2 prompts of prompts.txt", result.Output);
+
+        var entry = ModelManifest.Load(set.Root).Find(ModelSet.CslaFile)!;
+        Assert.StartsWith("stylebridge train csla --steps 1 (revision abc) && stylebridge ", entry.Command);
+        Assert.Equal(4, entry.Seed);
+        Assert.Equal(0.5, entry.Metrics["val_loss_w"]);
+        Assert.Equal(2, entry.Metrics["text_centre_prompts"]);
+        Assert.Equal(1.5, entry.Metrics["text_strength"]);
+
+        // the rewritten file passes the manifest check and carries the mean of the two prompts' prepared embeddings
+        var opened = ModelSet.Open(set.Root);
+        opened.VerifyAll();
+        using var generator = opened.LoadGenerator();
+        using var loaded = CslaModel.FromFile(opened.PathOf(ModelSet.CslaFile), generator);
+        Assert.Equal(1.5, loaded.Config.TextStrength);
+        Assert.Equal("2 prompts of prompts.txt", loaded.Config.TextCentreSource);
+        using var tinyClip = TestModelSet.GoldenClip();
+        using var expected = StyleBridge.Engine.Training.CslaTextCentres.Compute(tinyClip, opened.LoadTokenizer(), loaded, ["a red circle", "a blue square on the left"]);
+        Assert.True(loaded.TextCentre!.allclose(expected, rtol: 1e-5, atol: 1e-6));
+    }
+
+    [Fact]
+    public void A_set_without_csla_mappers_is_a_clear_error()
+    {
+        using var set = new TestModelSet();
+        var result = Cli.Run("train", "csla-text-centre", "--models", set.Root);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("csla.safetensors", result.Error);
+    }
+}
