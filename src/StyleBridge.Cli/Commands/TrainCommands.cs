@@ -404,6 +404,8 @@ internal static class TrainCommands
         var command = new Command("csla-text-centre", "Calibrate CSLA's text centre (mean prompt embedding) and its text-to-image strength") { models, prompts, strength, output };
         command.SetAction((result, cancel) => Task.FromResult(CommandErrors.Guarded(result, () =>
         {
+            // the revision before the file is rewritten: a set inside the checkout would read as "+dirty" after it
+            string revision = Provenance.Revision();
             var set = StyleBridge.Engine.ModelSets.ModelSet.Open(result.GetValue(models));
             string source = set.PathOf(StyleBridge.Engine.ModelSets.ModelSet.CslaFile);
             string path = Path.GetFullPath(result.GetValue(output) ?? source);
@@ -438,7 +440,7 @@ internal static class TrainCommands
                 ["text_strength"] = result.GetValue(strength),
             };
             var entry = StyleBridge.Engine.ModelSets.ModelManifest.Upsert(directory, name,
-                previous is null ? step : $"{previous.Command} (revision {previous.Revision}) && {step}", previous?.Seed, Provenance.Revision(), metrics);
+                previous is null ? step : $"{previous.Command} (revision {previous.Revision}) && {step}", previous?.Seed, revision, metrics);
             result.InvocationConfiguration.Output.WriteLine(
                 $"csla-text-centre: {path}: c_txt from {description} (|c_txt| {centre.norm().item<float>():F3}), text strength {result.GetValue(strength)}, recorded (sha256 {entry.Sha256[..12]}…)");
         })));
