@@ -97,17 +97,18 @@ public static class GenerateEndpoints
             return Problems.Result(StatusCodes.Status422UnprocessableEntity, "prompt_too_long", e.Message);
         }
 
+        double truncation = models.TextToImage.EffectiveTruncation(request);
         var parameters = new Dictionary<string, object?>
         {
             ["prompt"] = request.Prompt, ["method"] = body.Method.ToLowerInvariant(), ["num_images"] = request.NumImages,
             ["num_candidates"] = request.NumCandidates, ["guidance_scale"] = request.GuidanceScale, ["num_inference_steps"] = request.Steps,
-            ["truncation_psi"] = models.TextToImage.EffectiveTruncation(request), ["seed"] = request.Seed, ["output_format"] = format.ToString().ToLowerInvariant(),
+            ["truncation_psi"] = truncation, ["seed"] = request.Seed, ["output_format"] = format.ToString().ToLowerInvariant(),
             ["output_quality"] = body.OutputQuality, ["return_latents"] = body.ReturnLatents,
         };
         // only deterministic requests are cached: an explicit seed
         string? cacheKey = body.Seed is null ? null : dispatcher.CacheKey("generate", parameters);
         var job = new GenerateJob(request, format, body.OutputQuality);
-        string compatibility = $"{request.Method}|{request.Steps}|{request.GuidanceScale}|{models.TextToImage.EffectiveTruncation(request)}";
+        string compatibility = $"{request.Method}|{request.Steps}|{request.GuidanceScale}|{truncation}";
         return await dispatcher.DispatchAsync(http, "generate", job, request.NumImages * request.NumCandidates, compatibility, cacheKey, cacheMode, body.TimeoutMs,
             (result, item, id) =>
             {

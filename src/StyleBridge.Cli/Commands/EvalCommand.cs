@@ -166,7 +166,7 @@ internal static class EvalCommand
     private static string TextToImageRow(string method, int candidates, string prompts, TextToImageReport r) =>
         $"| {method} | {candidates} | {prompts} | {r.Images} | {Pct(r.AllThree)} | {Pct(r.Colour)} | {Pct(r.Shape)} | {Pct(r.Position)} | {r.ClipScore:F3} |";
 
-        /// <summary>An edit table's header and rule: two leading columns, then success, preservation and each preserved attribute.</summary>
+    /// <summary>An edit table's header and rule: two leading columns, then success, preservation and each preserved attribute.</summary>
     private static void EditTable(StringBuilder page, string first, string second, string firstAlignment = "---")
     {
         page.AppendLine($"| {first} | {second} | success | preservation | " + string.Join(" | ", EditEvaluation.Preserved.Select(a => a.ToString().ToLowerInvariant() + " kept")) + " |");

@@ -224,21 +224,11 @@ public sealed class CslaModel : TorchModule
             throw new ArgumentException($"the text centre must be [{Config.EmbedDim}], got {TensorBytes.Format(centre.shape)}", nameof(centre));
         if (!double.IsFinite(textStrength) || textStrength is <= 0 or > 2)
             throw new ArgumentOutOfRangeException(nameof(textStrength), textStrength, "the text strength must lie in (0, 2]");
-        var copy = new CslaModel(Config with { TextCentreSource = source, TextStrength = textStrength }, generator);
-        try
-        {
-            using var scope = NewDisposeScope();
-            var state = StateDicts.Of(this).Where(kv => kv.Key != "c_txt").ToDictionary(kv => kv.Key, kv => kv.Value);
-            state["c_txt"] = centre.to(ScalarType.Float32);
-            StateDicts.LoadInto(copy, state);
-            copy.Freeze();
-            return copy;
-        }
-        catch
-        {
-            copy.Dispose();
-            throw;
-        }
+        // no dispose scope here: the new model's modules must not be created inside one
+        using var centre32 = centre.to(ScalarType.Float32);
+        var state = StateDicts.Of(this).Where(kv => kv.Key != "c_txt").ToDictionary(kv => kv.Key, kv => kv.Value);
+        state["c_txt"] = centre32;
+        return Loaded(Config with { TextCentreSource = source, TextStrength = textStrength }, generator, state);
     }
 
     public static CslaModel FromFile(string path, Generator generator)
@@ -246,7 +236,13 @@ public sealed class CslaModel : TorchModule
         using var state = SafeTensors.Load(path);
         if (!state.Metadata.TryGetValue(CslaConfig.MetadataKey, out string? json))
             throw new WeightFormatException(path, $"no '{CslaConfig.MetadataKey}' metadata: not a CSLA file written by stylebridge train csla");
-        var model = new CslaModel(CslaConfig.FromJson(json), generator);
+        return Loaded(CslaConfig.FromJson(json), generator, state);
+    }
+
+    /// <summary>A frozen model of <paramref name="config"/> holding <paramref name="state"/> (every key, nothing else).</summary>
+    private static CslaModel Loaded(CslaConfig config, Generator generator, IReadOnlyDictionary<string, Tensor> state)
+    {
+        var model = new CslaModel(config, generator);
         try
         {
             StateDicts.LoadInto(model, state);
