@@ -259,10 +259,11 @@ internal static class TrainCommands
         var r1 = new Option<double?>("--r1") { Description = "R1 weight γ of that discriminator (lazy, every 16 steps)" };
         var initD = new Option<string?>("--init-discriminator") { Description = "start the discriminator from a stylebridge train stylegan2 checkpoint (trainer.bin) instead of the seed" };
         var objectWeight = new Option<double?>("--object-weight") { Description = "weight of the object's pixels (and a 1 px ring) in the pixel loss against the background's 1 (default 1: a plain mean)" };
+        var shapeWeight = new Option<double?>("--shape-weight") { Description = "extra weight, on top of --object-weight, of the pixels that tell the scene's shape from the other two (default 1: none)" };
         var keepLatents = new Option<bool>("--keep-latent-spaces") { Description = "freeze the mapping and the style affines: every z keeps its w and S, so the methods trained on them stay valid; only the drawing is trained" };
         var command = new Command("stylegan2-distill",
             "Stage three of the two-stage Shapes generator: fine-tune mapping and synthesis so that G(z) draws the render of the scene z codes for (pixel loss, optionally adversarial); exports the generator")
-            { oracle, generator, lr, mappingLr, lrFinal, pixelLoss, objectWeight, adversarial, r1, initD, keepLatents };
+            { oracle, generator, lr, mappingLr, lrFinal, pixelLoss, objectWeight, shapeWeight, adversarial, r1, initD, keepLatents };
         var common = AddCommon(command, "stylegan2-distill");
         command.SetAction((result, cancel) => Task.FromResult(Run(result, common, "stylegan2-distill", () =>
         {
@@ -289,6 +290,7 @@ internal static class TrainCommands
                 FinalLearningRateFraction = result.GetValue(lrFinal) ?? defaults.FinalLearningRateFraction,
                 PixelLoss = result.GetValue(pixelLoss) ?? defaults.PixelLoss,
                 ObjectWeight = result.GetValue(objectWeight) ?? defaults.ObjectWeight,
+                ShapeWeight = result.GetValue(shapeWeight) ?? defaults.ShapeWeight,
                 AdversarialWeight = result.GetValue(adversarial) ?? defaults.AdversarialWeight,
                 R1Gamma = result.GetValue(r1) ?? defaults.R1Gamma,
                 KeepLatentSpaces = result.GetValue(keepLatents),

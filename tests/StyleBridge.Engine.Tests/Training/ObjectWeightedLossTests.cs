@@ -4,7 +4,10 @@ using static TorchSharp.torch;
 
 namespace StyleBridge.Engine.Tests.Training;
 
-/// <summary>The distillation's object-weighted pixel loss: the object found on real renders, the plain mean at weight 1.</summary>
+/// <summary>
+/// The distillation's object-weighted pixel loss: the object found on real renders, the plain mean at weight 1; and
+/// the shape-deciding pixels, where a scene's render differs from the same scene with another shape.
+/// </summary>
 public sealed class ObjectWeightedLossTests
 {
     [Fact]
@@ -49,5 +52,43 @@ public sealed class ObjectWeightedLossTests
         Assert.True(weightedOff < plainOff / 2, $"{weightedOff} against {plainOff}");
         Assert.True(weightedOn > plainOn * 2, $"{weightedOn} against {plainOn}");
         Assert.Throws<ArgumentException>(() => new SceneDistillationOptions { ObjectWeight = 0.5 }.Validate());
+    }
+
+    [Fact]
+    public void The_pixels_that_decide_a_shape_are_a_square_s_corners_beyond_its_circle()
+    {
+        using var scope = NewDisposeScope();
+        var squares = new ShapeSampler(13).SampleBatch(64).Where(s => s.Shape == Shape.Square).Take(4).ToArray();
+        Assert.NotEmpty(squares);
+        var deciding = SceneDistillationTrainer.ShapeDecidingPixels(squares, 64);
+        Assert.Equal(new long[] { squares.Length, 1, 64, 64 }, deciding.shape);
+        var renders = ShapeSampler.Render(squares);
+        var circles = ShapeSampler.Render([.. squares.Select(s => s with { Shape = Shape.Circle })]);
+        var triangles = ShapeSampler.Render([.. squares.Select(s => s with { Shape = Shape.Triangle })]);
+        for (int i = 0; i < squares.Length; i++)
+        {
+            var d = deciding[i, 0].gt(0.5);
+            var offCircle = renders[i].sub(circles[i]).abs().amax([0L]).gt(0.1);
+            var offTriangle = renders[i].sub(triangles[i]).abs().amax([0L]).gt(0.1);
+            Assert.True(d.eq(offCircle.logical_or(offTriangle)).all().item<bool>(), $"square {i}: not the union of the differences");
+            long square = renders[i].sub(renders[i, .., 0, 0].unsqueeze(-1).unsqueeze(-1)).abs().amax([0L]).gt(0.1).sum().item<long>();
+            long corners = offCircle.sum().item<long>();
+            // a circle inscribed in a square leaves 1 - π/4 ≈ 21 % of it, antialiasing aside
+            Assert.InRange(corners / (double)square, 0.1, 0.4);
+            Assert.True(d.sum().item<long>() < square, $"square {i}: deciding pixels outnumber the square's own");
+        }
+
+        // an error on the deciding pixels weighs more with a shape weight; elsewhere it weighs less
+        var onDeciding = renders.add(deciding.mul(0.2));
+        var offDeciding = renders.add(deciding.neg().add(1).mul(0.2));
+        double plainOn = SceneDistillationTrainer.PixelLossOf(onDeciding, renders, "l1", 4).item<float>();
+        double weightedOn = SceneDistillationTrainer.PixelLossOf(onDeciding, renders, "l1", 4, deciding, 8).item<float>();
+        double plainOff = SceneDistillationTrainer.PixelLossOf(offDeciding, renders, "l1", 4).item<float>();
+        double weightedOff = SceneDistillationTrainer.PixelLossOf(offDeciding, renders, "l1", 4, deciding, 8).item<float>();
+        Assert.True(weightedOn > plainOn * 2, $"{weightedOn} against {plainOn}");
+        Assert.True(weightedOff < plainOff, $"{weightedOff} against {plainOff}");
+        Assert.True(SceneDistillationTrainer.PixelLossOf(onDeciding, renders, "l1", 4, deciding, 1).allclose(SceneDistillationTrainer.PixelLossOf(onDeciding, renders, "l1", 4)));
+        Assert.Throws<ArgumentException>(() => SceneDistillationTrainer.PixelLossOf(onDeciding, renders, "l1", 4, deciding[.., .., ..32], 8));
+        Assert.Throws<ArgumentException>(() => new SceneDistillationOptions { ShapeWeight = 0 }.Validate());
     }
 }
