@@ -380,7 +380,8 @@ internal static class EvalCommand
             if (sections.Contains("generator") && Recorded(ModelSet.GeneratorFile) is { } ganPath)
             {
                 using var generator = StyleBridge.Models.StyleGan2.Generator.FromFile(ganPath);
-                var report = GeneratorEvaluation.Evaluate(generator, oracle, sampleCount, 0x6E7A_0000_0000_0001);
+                bool sceneCoded = GeneratorEvaluation.IsSceneCoded(StyleBridge.Torch.Serialization.SafeTensorsHeader.Read(ganPath).Metadata);
+                var report = GeneratorEvaluation.Evaluate(generator, oracle, sampleCount, 0x6E7A_0000_0000_0001, sceneCoded: sceneCoded);
                 page.AppendLine("## StyleGAN2");
                 page.AppendLine();
                 page.AppendLine($"{report.Samples} samples (ψ = 1, random noise), read by the oracle. One clean object (every oracle head ≥ {GeneratorEvaluation.CleanConfidence:F1} sure, and within {GeneratorEvaluation.CleanMeanAbsoluteError:F0} levels mean absolute difference of the nominal render of what the oracle reads): " +
@@ -397,6 +398,22 @@ internal static class EvalCommand
                     page.AppendLine($"| {a.ToString().ToLowerInvariant()} ({Pct(1.0 / shares.Length)}) | " + string.Join(", ", shares.Select((v, i) => $"{names[i]} {Pct(v)}")) + " |");
                 }
                 page.AppendLine();
+                if (report.CodedScenes is { } codedScenes)
+                {
+                    page.AppendLine("The generator's z codes scenes (its first coordinates, `SceneCode`), so each sample can also be read against the scene its z stands for. " +
+                                    "Samples whose oracle reading is the coded value: " +
+                                    string.Join(", ", ShapeAttributes.Attributes.Select(a => $"{a.ToString().ToLowerInvariant()} {Pct(codedScenes.Agreement(a))}")) + ". Shape, coded (rows) against read (columns):");
+                    page.AppendLine();
+                    var shapeNames = AttributeNames.ValuesOf(WorldAttribute.Shape);
+                    var shapes = codedScenes.Confusion[WorldAttribute.Shape];
+                    page.AppendLine("| coded \\ read | " + string.Join(" | ", shapeNames) + " | read as coded |");
+                    page.AppendLine("| --- | " + string.Join(" | ", shapeNames.Select(_ => "---:")) + " | ---: |");
+                    for (int i = 0; i < shapeNames.Count; i++)
+                        page.AppendLine($"| {shapeNames[i]} | " + string.Join(" | ", Enumerable.Range(0, shapeNames.Count).Select(j => shapes[i, j].ToString(System.Globalization.CultureInfo.InvariantCulture))) +
+                                        $" | {Pct(codedScenes.Recall(WorldAttribute.Shape, i))} |");
+                    page.AppendLine();
+                }
+
                 using (var scope = NewDisposeScope())
                 using (var mode = inference_mode())
                 using (var rng = new RandomGenerator(7))

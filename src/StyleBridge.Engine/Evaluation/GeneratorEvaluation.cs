@@ -13,8 +13,39 @@ namespace StyleBridge.Engine.Evaluation;
 /// </param>
 /// <param name="FrechetDistance">Between oracle features of the samples and of as many fresh renders.</param>
 /// <param name="RenderFrechetDistance">The same between two independent sets of renders: the floor sampling noise sets.</param>
+/// <param name="CodedScenes">For a scene-coded generator (<see cref="SceneCode"/>), what the oracle reads against what each z codes; else null.</param>
 public sealed record GeneratorReport(int Samples, IReadOnlyDictionary<WorldAttribute, double[]> Distribution, double CleanFraction,
-    double FrechetDistance, double RenderFrechetDistance);
+    double FrechetDistance, double RenderFrechetDistance, CodedSceneReport? CodedScenes = null);
+
+/// <param name="Confusion">Per attribute, [coded value, read value] counts over the samples.</param>
+public sealed record CodedSceneReport(IReadOnlyDictionary<WorldAttribute, long[,]> Confusion)
+{
+    /// <summary>The fraction of samples whose oracle reading of <paramref name="attribute"/> is the coded value.</summary>
+    public double Agreement(WorldAttribute attribute)
+    {
+        var m = Confusion[attribute];
+        long diagonal = 0, all = 0;
+        for (int i = 0; i < m.GetLength(0); i++)
+            for (int j = 0; j < m.GetLength(1); j++)
+            {
+                all += m[i, j];
+                if (i == j)
+                    diagonal += m[i, j];
+            }
+
+        return all == 0 ? 0 : diagonal / (double)all;
+    }
+
+    /// <summary>The fraction of samples coded <paramref name="value"/> that the oracle reads as it.</summary>
+    public double Recall(WorldAttribute attribute, int value)
+    {
+        var m = Confusion[attribute];
+        long row = 0;
+        for (int j = 0; j < m.GetLength(1); j++)
+            row += m[value, j];
+        return row == 0 ? 0 : m[value, value] / (double)row;
+    }
+}
 
 /// <summary>The Shapes generator read back by the attribute oracle, as the papers read FFHQ generators with FID.</summary>
 public static class GeneratorEvaluation
@@ -25,9 +56,18 @@ public static class GeneratorEvaluation
     public const double CleanMeanAbsoluteError = 16;
     private const int Batch = 250;
 
-    public static GeneratorReport Evaluate(StyleGenerator generator, AttributeOracle oracle, int samples, ulong seed, double truncation = 1)
+    /// <param name="sceneCoded">
+    /// The generator's z codes scenes (<see cref="SceneCode"/>; <see cref="IsSceneCoded"/>): also count what the oracle
+    /// reads against what each z codes.
+    /// </param>
+    public static GeneratorReport Evaluate(StyleGenerator generator, AttributeOracle oracle, int samples, ulong seed, double truncation = 1, bool sceneCoded = false)
     {
+        ArgumentNullException.ThrowIfNull(generator);
+        ArgumentNullException.ThrowIfNull(oracle);
+        if (sceneCoded && generator.Config.ZDim < SceneCode.Dimensions + 8)
+            throw new ArgumentException($"a generator with {generator.Config.ZDim}-dimensional z codes no scenes");
         var counts = ShapeAttributes.Attributes.ToDictionary(a => a, a => new double[ShapeAttributes.ValueCount(a)]);
+        var confusion = ShapeAttributes.Attributes.ToDictionary(a => a, a => new long[ShapeAttributes.ValueCount(a), ShapeAttributes.ValueCount(a)]);
         int clean = 0;
         var sampleFeatures = new List<Tensor>();
         var renderFeatures = new List<Tensor>();
@@ -43,6 +83,7 @@ public static class GeneratorEvaluation
                 using var scope = NewDisposeScope();
                 using var mode = inference_mode();
                 var z = randn([n, generator.Config.ZDim], generator: rng);
+                var coded = sceneCoded ? SceneCode.Decode(z) : null;
                 var images = generator.Generate(z, truncation, new SynthesisOptions(NoiseMode.Random, rng)).clamp(-1, 1);
                 var (features, logits) = oracle.Forward(images);
                 sampleFeatures.Add(features.DetachFromDisposeScope());
@@ -55,6 +96,14 @@ public static class GeneratorEvaluation
                     foreach (long c in read[a])
                         counts[ShapeAttributes.Attributes[a]][c]++;
                     sure = sure.logical_and(probabilities.max(1).values.ge(CleanConfidence));
+                }
+
+                for (int i = 0; coded is not null && i < n; i++)
+                {
+                    var c = coded[i];
+                    int[] codedValues = [(int)c.Shape, (int)c.Colour, (int)c.Size, (int)c.Position, (int)c.Background];
+                    for (int a = 0; a < read.Length; a++)
+                        confusion[ShapeAttributes.Attributes[a]][codedValues[a], read[a][i]]++;
                 }
                 var nominal = Enumerable.Range(0, n).Select(i => ShapeScene.Nominal(new ShapeAttributes(
                     (Shape)read[0][i], (ShapeColour)read[1][i], (ShapeSize)read[2][i], (ShapePosition)read[3][i], (Background)read[4][i]))).ToList();
@@ -71,7 +120,8 @@ public static class GeneratorEvaluation
             foreach (var row in counts.Values)
                 for (int i = 0; i < row.Length; i++)
                     row[i] /= samples;
-            return new GeneratorReport(samples, counts, clean / (double)samples, FrechetDistance.Between(s, r), FrechetDistance.Between(r2, r));
+            return new GeneratorReport(samples, counts, clean / (double)samples, FrechetDistance.Between(s, r), FrechetDistance.Between(r2, r),
+                sceneCoded ? new CodedSceneReport(confusion) : null);
         }
         finally
         {
@@ -79,4 +129,11 @@ public static class GeneratorEvaluation
                 t.Dispose();
         }
     }
+
+    /// <summary>Trainers whose generators' z codes scenes (<see cref="SceneCode"/>), as their files' <c>producer</c> metadata names them.</summary>
+    public static IReadOnlySet<string> SceneCodedProducers { get; } = new HashSet<string>(StringComparer.Ordinal) { nameof(Training.SceneMappingTrainer), nameof(Training.SceneDistillationTrainer) };
+
+    /// <summary>Whether a generator file's metadata says its z codes scenes.</summary>
+    public static bool IsSceneCoded(IReadOnlyDictionary<string, string> metadata) =>
+        metadata is not null && metadata.TryGetValue("producer", out var producer) && SceneCodedProducers.Contains(producer);
 }
