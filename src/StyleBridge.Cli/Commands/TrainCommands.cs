@@ -214,9 +214,11 @@ internal static class TrainCommands
         var lr = new Option<double?>("--lr") { Description = "Adam step relative to the weights' scale" };
         var lrFinal = new Option<double?>("--lr-final") { Description = "learning rate at the last step as a fraction of --lr (cosine decay)" };
         var layers = new Option<int?>("--mapping-layers") { Description = "depth of the new mapping network (n_mlp; default 8)" };
+        var separation = new Option<double?>("--shape-separation") { Description = "add one of three orthonormal directions of this length to each target by its scene's shape (default 0: the encoder's w as it is)" };
+        var keepMapping = new Option<bool>("--keep-mapping") { Description = "start from the generator's own mapping network instead of a fresh one" };
         var command = new Command("stylegan2-scene-mapping",
             "Stage two of the two-stage Shapes generator by regression: z's first coordinates code a scene (argmax per attribute, jitter from Φ), and the mapping network learns to send z to the encoder's w of that scene's render (MSE); exports the generator")
-            { oracle, generator, encoder, scenes, lr, lrFinal, layers };
+            { oracle, generator, encoder, scenes, lr, lrFinal, layers, separation, keepMapping };
         var common = AddCommon(command, "stylegan2-scene-mapping");
         command.SetAction((result, cancel) => Task.FromResult(Run(result, common, "stylegan2-scene-mapping", () =>
         {
@@ -233,14 +235,22 @@ internal static class TrainCommands
                 LearningRate = result.GetValue(lr) ?? defaults.LearningRate,
                 FinalLearningRateFraction = result.GetValue(lrFinal) ?? defaults.FinalLearningRateFraction,
                 MappingLayers = result.GetValue(layers) ?? defaults.MappingLayers,
+                ShapeSeparation = result.GetValue(separation) ?? defaults.ShapeSeparation,
             };
+            options.Validate();
             string generatorPath = result.GetValue(generator)!;
             var drawn = SceneMappingTrainer.DrawScenes(options);
             Tensor targets;
             using (var e = StyleGan2AutoencoderTrainer.LoadEncoder(result.GetValue(encoder) ?? StyleGan2AutoencoderTrainer.EncoderPath(generatorPath)))
                 targets = MappingGanTrainer.Encode(e, drawn);
+            if (options.ShapeSeparation > 0)
+            {
+                using var encoded = targets;
+                targets = SceneMappingTrainer.SeparateShapes(encoded, drawn, options.ShapeSeparation, options.Seed);
+            }
+
             var g = StyleBridge.Models.StyleGan2.Generator.FromFile(generatorPath);
-            return new SceneMappingRun(new SceneMappingTrainer(options, g, drawn, targets), result.GetValue(oracle));
+            return new SceneMappingRun(new SceneMappingTrainer(options, g, drawn, targets, resetMapping: !result.GetValue(keepMapping)), result.GetValue(oracle));
         }, cancel)));
         return command;
     }

@@ -87,6 +87,38 @@ public sealed class SceneMappingTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void SeparatedShapes_MoveEachShapesTargetsByItsOwnOrthogonalOffset()
+    {
+        using var scope = NewDisposeScope();
+        var scenes = new ShapeSampler(31).SampleBatch(60);
+        var targets = randn(60, 32);
+        var original = targets.clone();
+        var separated = SceneMappingTrainer.SeparateShapes(targets, scenes, 2.0, 7);
+        Assert.True(targets.eq(original).all().item<bool>(), "the input was changed");
+        var offsets = separated.sub(targets);
+        var perShape = new Tensor[3];
+        for (int i = 0; i < scenes.Length; i++)
+        {
+            var o = offsets[i];
+            int shape = (int)scenes[i].Shape;
+            Assert.Equal(2.0, o.norm().item<float>(), 4);
+            if (perShape[shape] is null)
+                perShape[shape] = o;
+            else
+                Assert.True(o.allclose(perShape[shape], rtol: 1e-5, atol: 1e-5), $"scene {i}: another offset for its shape");
+        }
+
+        Assert.All(perShape, Assert.NotNull);
+        for (int a = 0; a < 3; a++)
+            for (int b = a + 1; b < 3; b++)
+                Assert.Equal(0.0, perShape[a].dot(perShape[b]).item<float>(), 4);
+        Assert.True(SceneMappingTrainer.SeparateShapes(targets, scenes, 2.0, 7).eq(separated).all().item<bool>(), "not a function of the seed");
+        Assert.False(SceneMappingTrainer.SeparateShapes(targets, scenes, 2.0, 8).allclose(separated), "the seed is not used");
+        Assert.Throws<ArgumentException>(() => SceneMappingTrainer.SeparateShapes(targets.narrow(0, 0, 10), scenes, 2.0, 7));
+        Assert.Throws<ArgumentException>(() => new SceneMappingOptions { ShapeSeparation = -1 }.Validate());
+    }
+
+    [Fact]
     public void TargetsOfTheWrongShape_AreRefused()
     {
         var options = new SceneMappingOptions { Scenes = 8 };
