@@ -31,7 +31,8 @@ public sealed record SceneMappingOptions
     /// <summary>
     /// Length of the offset each shape adds to its scenes' targets (<see cref="SceneMappingTrainer.SeparateShapes"/>; 0:
     /// none). The encoder, trained on pixel error, puts a small square 0.6 from the small circle of the same scene
-    /// (|w| ≈ 10, two draws of one scene lie 0.3 apart), too close for the drawing to tell them apart.
+    /// (|w| ≈ 10, two draws of one scene lie 0.3 apart), too close for the drawing to tell them apart. The targets a
+    /// trainer is given are used as they are: whoever encodes them applies it (the CLI does), and the options record it.
     /// </summary>
     public double ShapeSeparation { get; init; }
 
