@@ -99,12 +99,12 @@ public static class GeneratorEvaluation
                 }
 
                 for (int i = 0; coded is not null && i < n; i++)
-                {
-                    var c = coded[i];
-                    int[] codedValues = [(int)c.Shape, (int)c.Colour, (int)c.Size, (int)c.Position, (int)c.Background];
                     for (int a = 0; a < read.Length; a++)
-                        confusion[ShapeAttributes.Attributes[a]][codedValues[a], read[a][i]]++;
-                }
+                    {
+                        var attribute = ShapeAttributes.Attributes[a];
+                        confusion[attribute][coded[i].Attributes.ValueOf(attribute), read[a][i]]++;
+                    }
+
                 var nominal = Enumerable.Range(0, n).Select(i => ShapeScene.Nominal(new ShapeAttributes(
                     (Shape)read[0][i], (ShapeColour)read[1][i], (ShapeSize)read[2][i], (ShapePosition)read[3][i], (Background)read[4][i]))).ToList();
                 var error = images.sub(ShapeSampler.Render(nominal)).abs().mean([1, 2, 3]).mul(127.5);

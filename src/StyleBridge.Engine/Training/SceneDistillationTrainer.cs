@@ -158,18 +158,22 @@ public sealed class SceneDistillationTrainer : IGeneratorStageTrainer
     }
 
     /// <summary>
-    /// The pixels [N, 1, size, size] (1 or 0) where the render of each scene differs from the renders of the same scene
-    /// (colour, size, place and jitter) with either other shape: the pixels that decide which shape it is.
+    /// The pixels [N, 1, H, W] (1 or 0) where <paramref name="renders"/> [N, 3, H, W] of <paramref name="scenes"/>
+    /// differ from the renders of the same scenes (colour, size, place and jitter) with either other shape: the pixels
+    /// that decide which shape it is. Only the two other shapes are rendered.
     /// </summary>
-    public static Tensor ShapeDecidingPixels(IReadOnlyList<ShapeScene> scenes, int size)
+    public static Tensor ShapeDecidingPixels(IReadOnlyList<ShapeScene> scenes, Tensor renders)
     {
         ArgumentNullException.ThrowIfNull(scenes);
+        ArgumentNullException.ThrowIfNull(renders);
+        if (renders.ndim != 4 || renders.shape[0] != scenes.Count || renders.shape[1] != 3 || renders.shape[2] != renders.shape[3])
+            throw new ArgumentException($"renders must be [{scenes.Count}, 3, S, S], got {StyleBridge.Torch.TensorBytes.Format(renders.shape)}", nameof(renders));
         using var scope = NewDisposeScope();
-        var renders = StyleGan2Trainer.RenderAt(scenes, size);
+        int size = (int)renders.shape[2];
         var deciding = zeros([scenes.Count, 1, size, size], renders.dtype);
-        foreach (var other in Enum.GetValues<Shape>())
+        foreach (var other in new[] { 1, 2 })
         {
-            var alternative = StyleGan2Trainer.RenderAt([.. scenes.Select(s => s with { Shape = other })], size);
+            var alternative = StyleGan2Trainer.RenderAt([.. scenes.Select(s => s with { Shape = (Shape)(((int)s.Shape + other) % ShapeAttributes.ShapeCount) })], size);
             deciding = deciding.maximum(renders.sub(alternative).abs().amax([1L], keepdim: true).gt(0.1).to(renders.dtype));
         }
 
@@ -233,7 +237,7 @@ public sealed class SceneDistillationTrainer : IGeneratorStageTrainer
         var z = SceneCode.Encode(scenes, G.Config.ZDim, rng);
         var images = G.Synthesize(G.Map(z), new SynthesisOptions(NoiseMode.Random, rng));
         var renders = StyleGan2Trainer.RenderAt(scenes, G.Config.Size);
-        var deciding = Options.ShapeWeight != 1 ? ShapeDecidingPixels(scenes, G.Config.Size) : null;
+        var deciding = Options.ShapeWeight != 1 ? ShapeDecidingPixels(scenes, renders) : null;
         var pixel = PixelLossOf(images, renders, Options.PixelLoss, Options.ObjectWeight, deciding, Options.ShapeWeight);
         double? dLoss = null, gLoss = null;
         var loss = pixel;

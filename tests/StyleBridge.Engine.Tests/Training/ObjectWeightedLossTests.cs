@@ -60,9 +60,9 @@ public sealed class ObjectWeightedLossTests
         using var scope = NewDisposeScope();
         var squares = new ShapeSampler(13).SampleBatch(64).Where(s => s.Shape == Shape.Square).Take(4).ToArray();
         Assert.NotEmpty(squares);
-        var deciding = SceneDistillationTrainer.ShapeDecidingPixels(squares, 64);
-        Assert.Equal(new long[] { squares.Length, 1, 64, 64 }, deciding.shape);
         var renders = ShapeSampler.Render(squares);
+        var deciding = SceneDistillationTrainer.ShapeDecidingPixels(squares, renders);
+        Assert.Equal(new long[] { squares.Length, 1, 64, 64 }, deciding.shape);
         var circles = ShapeSampler.Render([.. squares.Select(s => s with { Shape = Shape.Circle })]);
         var triangles = ShapeSampler.Render([.. squares.Select(s => s with { Shape = Shape.Triangle })]);
         for (int i = 0; i < squares.Length; i++)

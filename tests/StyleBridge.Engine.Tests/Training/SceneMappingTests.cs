@@ -134,7 +134,8 @@ public sealed class SceneMappingTests(ITestOutputHelper output) : IDisposable
     [Theory]
     [InlineData("mse", 0.0)]
     [InlineData("l1", 0.05)]
-    public void DistillationSteps_ReduceThePixelError_AndResumeExactly(string pixelLoss, double adversarialWeight)
+    [InlineData("l1", 0.0, 8.0, 4.0)]
+    public void DistillationSteps_ReduceThePixelError_AndResumeExactly(string pixelLoss, double adversarialWeight, double objectWeight = 1, double shapeWeight = 1)
     {
         // every trainer starts from copies of one generator: the global RNG is shared with tests running beside this one
         using var initial = new Generator(Tiny.GeneratorConfig());
@@ -157,7 +158,7 @@ public sealed class SceneMappingTests(ITestOutputHelper output) : IDisposable
         var options = new SceneDistillationOptions
         {
             Steps = 60, Batch = 8, LearningRate = 5e-3, MappingLearningRate = 5e-3, PixelLoss = pixelLoss,
-            AdversarialWeight = adversarialWeight, DRegEvery = 2,
+            AdversarialWeight = adversarialWeight, DRegEvery = 2, ObjectWeight = objectWeight, ShapeWeight = shapeWeight,
         };
         using (var trainer = New(options))
         {
