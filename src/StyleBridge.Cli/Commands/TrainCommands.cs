@@ -216,9 +216,11 @@ internal static class TrainCommands
         var layers = new Option<int?>("--mapping-layers") { Description = "depth of the new mapping network (n_mlp; default 8)" };
         var separation = new Option<double?>("--shape-separation") { Description = "add one of three orthonormal directions of this length to each target by its scene's shape (default 0: the encoder's w as it is)" };
         var keepMapping = new Option<bool>("--keep-mapping") { Description = "start from the generator's own mapping network instead of a fresh one" };
+        var targetsFrom = new Option<string>("--targets") { Description = "encoder: the encoder's w of each scene's render; mapping: the generator's own mean w of each scene (8 codes), for a scene-coded generator whose encoder is gone", DefaultValueFactory = _ => "encoder" };
+        targetsFrom.AcceptOnlyFromAmong("encoder", "mapping");
         var command = new Command("stylegan2-scene-mapping",
             "Stage two of the two-stage Shapes generator by regression: z's first coordinates code a scene (argmax per attribute, jitter from Φ), and the mapping network learns to send z to the encoder's w of that scene's render (MSE); exports the generator")
-            { oracle, generator, encoder, scenes, lr, lrFinal, layers, separation, keepMapping };
+            { oracle, generator, encoder, scenes, lr, lrFinal, layers, separation, keepMapping, targetsFrom };
         var common = AddCommon(command, "stylegan2-scene-mapping");
         command.SetAction((result, cancel) => Task.FromResult(Run(result, common, "stylegan2-scene-mapping", () =>
         {
@@ -240,16 +242,19 @@ internal static class TrainCommands
             options.Validate();
             string generatorPath = result.GetValue(generator)!;
             var drawn = SceneMappingTrainer.DrawScenes(options);
+            var g = StyleBridge.Models.StyleGan2.Generator.FromFile(generatorPath);
             Tensor targets;
-            using (var e = StyleGan2AutoencoderTrainer.LoadEncoder(result.GetValue(encoder) ?? StyleGan2AutoencoderTrainer.EncoderPath(generatorPath)))
-                targets = MappingGanTrainer.Encode(e, drawn);
+            if (result.GetValue(targetsFrom) == "mapping")
+                targets = SceneMappingTrainer.MapScenes(g, drawn, draws: 8, options.Seed);
+            else
+                using (var e = StyleGan2AutoencoderTrainer.LoadEncoder(result.GetValue(encoder) ?? StyleGan2AutoencoderTrainer.EncoderPath(generatorPath)))
+                    targets = MappingGanTrainer.Encode(e, drawn);
             if (options.ShapeSeparation > 0)
             {
                 using var encoded = targets;
                 targets = SceneMappingTrainer.SeparateShapes(encoded, drawn, options.ShapeSeparation, options.Seed);
             }
 
-            var g = StyleBridge.Models.StyleGan2.Generator.FromFile(generatorPath);
             return new SceneMappingRun(new SceneMappingTrainer(options, g, drawn, targets, resetMapping: !result.GetValue(keepMapping)), result.GetValue(oracle));
         }, cancel)));
         return command;

@@ -128,6 +128,34 @@ public sealed class SceneMappingTrainer : IGeneratorStageTrainer
     }
 
     /// <summary>
+    /// Targets from a trained mapping instead of an encoder: for each scene the mean of <paramref name="generator"/>'s
+    /// w over <paramref name="draws"/> codes standing for it, [N, W]. A scene-coded generator's mapping already sends
+    /// each scene where its encoder put the render, so its own w's let a run move shapes apart without the encoder.
+    /// </summary>
+    public static Tensor MapScenes(Generator generator, IReadOnlyList<ShapeScene> scenes, int draws, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        ArgumentNullException.ThrowIfNull(scenes);
+        ArgumentOutOfRangeException.ThrowIfLessThan(draws, 1);
+        if (scenes.Count == 0)
+            throw new ArgumentException("no scenes to map", nameof(scenes));
+        using var scope = NewDisposeScope();
+        using var mode = inference_mode();
+        using var rng = new RandomGenerator(seed ^ SceneSalt);
+        var parts = new List<Tensor>();
+        for (int done = 0; done < scenes.Count; done += 1000)
+        {
+            var chunk = scenes.Skip(done).Take(1000).ToArray();
+            var sum = zeros(chunk.Length, generator.Config.StyleDim);
+            for (int d = 0; d < draws; d++)
+                sum.add_(generator.Map(SceneCode.Encode(chunk, generator.Config.ZDim, rng)));
+            parts.Add(sum.div_(draws));
+        }
+
+        return cat(parts, 0).clone().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
     /// The targets with <paramref name="length"/> times one unit direction per shape added to each scene's target:
     /// three orthonormal directions drawn from <paramref name="seed"/>, so any two shapes' targets of an otherwise equal
     /// scene move √2·length further apart, and every other attribute keeps its place. Returns a new tensor.

@@ -119,6 +119,35 @@ public sealed class SceneMappingTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void MappedTargets_AreEachScenesMeanW_SeededAndNarrowedByMoreDraws()
+    {
+        using var scope = NewDisposeScope();
+        Generator g;
+        lock (StyleGan2Trainer.InitLock)
+        {
+            manual_seed(21);
+            g = new Generator(Tiny.GeneratorConfig());
+        }
+
+        using (g)
+        {
+            var drawn = new ShapeSampler(5).SampleBatch(40);
+            var other = drawn.First(t => t.Shape != drawn[0].Shape && t.Colour != drawn[0].Colour && t.Position != drawn[0].Position);
+            ShapeScene[] scenes = [drawn[0], drawn[0], other];
+            double Spread(Tensor t) => t[0].sub(t[1]).norm().item<float>();
+            var one = SceneMappingTrainer.MapScenes(g, scenes, draws: 1, seed: 3);
+            var many = SceneMappingTrainer.MapScenes(g, scenes, draws: 64, seed: 3);
+            output.WriteLine($"same scene: {Spread(one):F4} (1 draw), {Spread(many):F4} (64); other scene {many[0].sub(many[2]).norm().item<float>():F4}");
+            Assert.Equal([3, 32], many.shape);
+            Assert.True(Spread(many) < 0.4 * Spread(one), $"64 draws do not narrow a scene's target: {Spread(many)} against {Spread(one)}");
+            Assert.True(Spread(many) < 0.5 * many[0].sub(many[2]).norm().item<float>(), "a scene's target is no nearer its own repeat than another scene's");
+            Assert.True(SceneMappingTrainer.MapScenes(g, scenes, 64, 3).eq(many).all().item<bool>(), "not a function of the seed");
+            Assert.False(SceneMappingTrainer.MapScenes(g, scenes, 64, 4).eq(many).all().item<bool>(), "the seed is not used");
+            Assert.Throws<ArgumentOutOfRangeException>(() => SceneMappingTrainer.MapScenes(g, scenes, 0, 3));
+        }
+    }
+
+    [Fact]
     public void TargetsOfTheWrongShape_AreRefused()
     {
         var options = new SceneMappingOptions { Scenes = 8 };
