@@ -166,15 +166,28 @@ public sealed class SceneMappingTests(ITestOutputHelper output) : IDisposable
     [InlineData("l1", 0.0, 8.0, 4.0)]
     public void DistillationSteps_ReduceThePixelError_AndResumeExactly(string pixelLoss, double adversarialWeight, double objectWeight = 1, double shapeWeight = 1)
     {
-        // every trainer starts from copies of one generator: the global RNG is shared with tests running beside this one
-        using var initial = new Generator(Tiny.GeneratorConfig());
+        // every trainer starts from copies of one seeded generator (the global RNG is shared with tests running beside this one)
+        Generator seeded;
+        lock (StyleGan2Trainer.InitLock)
+        {
+            manual_seed(22);
+            seeded = new Generator(Tiny.GeneratorConfig());
+        }
+
+        using var initial = seeded;
         var weights = StateDicts.Of(initial).ToDictionary(e => e.Key, e => e.Value);
         Dictionary<string, Tensor>? dWeights = null;
         SceneDistillationTrainer New(SceneDistillationOptions options)
         {
             var g = new Generator(Tiny.GeneratorConfig());
             StateDicts.LoadInto(g, weights);
-            var trainer = new SceneDistillationTrainer(options, g);
+            SceneDistillationTrainer trainer;
+            lock (StyleGan2Trainer.InitLock)
+            {
+                manual_seed(23);
+                trainer = new SceneDistillationTrainer(options, g);
+            }
+
             if (trainer.D is { } d)
             {
                 dWeights ??= StateDicts.Of(d).ToDictionary(e => e.Key, e => e.Value.clone());
