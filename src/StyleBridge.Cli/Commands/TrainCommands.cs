@@ -214,7 +214,7 @@ internal static class TrainCommands
         var lr = new Option<double?>("--lr") { Description = "Adam step relative to the weights' scale" };
         var lrFinal = new Option<double?>("--lr-final") { Description = "learning rate at the last step as a fraction of --lr (cosine decay)" };
         var layers = new Option<int?>("--mapping-layers") { Description = "depth of the new mapping network (n_mlp; default 8)" };
-        var separation = new Option<double?>("--shape-separation") { Description = "add one of three orthonormal directions of this length to each target by its scene's shape (default 0: the encoder's w as it is)" };
+        var separation = new Option<double?>("--shape-separation") { Description = "add one of three orthonormal directions of this length to each target by its scene's shape (default 0: the targets as they are)" };
         var keepMapping = new Option<bool>("--keep-mapping") { Description = "start from the generator's own mapping network instead of a fresh one" };
         var targetsFrom = new Option<string>("--targets") { Description = "encoder: the encoder's w of each scene's render; mapping: the generator's own mean w of each scene (8 codes), for a scene-coded generator whose encoder is gone", DefaultValueFactory = _ => "encoder" };
         targetsFrom.AcceptOnlyFromAmong("encoder", "mapping");
@@ -243,19 +243,27 @@ internal static class TrainCommands
             string generatorPath = result.GetValue(generator)!;
             var drawn = SceneMappingTrainer.DrawScenes(options);
             var g = StyleBridge.Models.StyleGan2.Generator.FromFile(generatorPath);
-            Tensor targets;
-            if (result.GetValue(targetsFrom) == "mapping")
-                targets = SceneMappingTrainer.MapScenes(g, drawn, draws: 8, options.Seed);
-            else
-                using (var e = StyleGan2AutoencoderTrainer.LoadEncoder(result.GetValue(encoder) ?? StyleGan2AutoencoderTrainer.EncoderPath(generatorPath)))
-                    targets = MappingGanTrainer.Encode(e, drawn);
-            if (options.ShapeSeparation > 0)
+            try
             {
-                using var encoded = targets;
-                targets = SceneMappingTrainer.SeparateShapes(encoded, drawn, options.ShapeSeparation, options.Seed);
-            }
+                Tensor targets;
+                if (result.GetValue(targetsFrom) == "mapping")
+                    targets = SceneMappingTrainer.MapScenes(g, drawn, draws: 8, options.Seed);
+                else
+                    using (var e = StyleGan2AutoencoderTrainer.LoadEncoder(result.GetValue(encoder) ?? StyleGan2AutoencoderTrainer.EncoderPath(generatorPath)))
+                        targets = MappingGanTrainer.Encode(e, drawn);
+                if (options.ShapeSeparation > 0)
+                {
+                    using var encoded = targets;
+                    targets = SceneMappingTrainer.SeparateShapes(encoded, drawn, options.ShapeSeparation, options.Seed);
+                }
 
-            return new SceneMappingRun(new SceneMappingTrainer(options, g, drawn, targets, resetMapping: !result.GetValue(keepMapping)), result.GetValue(oracle));
+                return new SceneMappingRun(new SceneMappingTrainer(options, g, drawn, targets, resetMapping: !result.GetValue(keepMapping)), result.GetValue(oracle));
+            }
+            catch
+            {
+                g.Dispose();
+                throw;
+            }
         }, cancel)));
         return command;
     }

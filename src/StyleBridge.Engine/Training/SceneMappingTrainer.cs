@@ -152,7 +152,7 @@ public sealed class SceneMappingTrainer : IGeneratorStageTrainer
             parts.Add(sum.div_(draws));
         }
 
-        return cat(parts, 0).clone().MoveToOuterDisposeScope();
+        return cat(parts, 0).MoveToOuterDisposeScope();
     }
 
     /// <summary>
