@@ -24,6 +24,24 @@ internal static class EvalCommand
         var renders = new Option<int>("--renders") { Description = "fresh renders for the CLIP and oracle figures", DefaultValueFactory = _ => 2000 };
         var samples = new Option<int>("--samples") { Description = "generator samples for the distribution and Fréchet distance", DefaultValueFactory = _ => 10000 };
         var t2i = new Option<int>("--t2i-images") { Description = "text-to-image images per prompt", DefaultValueFactory = _ => 4 };
+        var strengths = new Option<double[]>("--csla-strengths")
+        {
+            Description = "CSLA text strengths α swept on tuning seeds the other text-to-image rows never draw (none: no sweep)",
+            AllowMultipleArgumentsPerToken = true,
+            DefaultValueFactory = _ => [1, 1.25, 1.5, 1.75, 2],
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        strengths.Validators.Add(r =>
+        {
+            foreach (double a in r.GetValueOrDefault<double[]>() ?? [])
+            {
+                if (!double.IsFinite(a) || a is < 0 or > 2)
+                {
+                    r.AddError($"--csla-strengths: every α must lie in [0, 2], got {a}");
+                    return;
+                }
+            }
+        });
         var sections = new Option<string[]>("--sections")
         {
             Description = $"measure only these sections ({string.Join(", ", Sections)}; default: all), e.g. while tuning one method",
@@ -31,13 +49,13 @@ internal static class EvalCommand
             DefaultValueFactory = _ => Sections,
         };
         sections.AcceptOnlyFromAmong(Sections);
-        var command = new Command("eval", "Measure the Shapes models and write docs/quality.md") { models, output, renders, samples, t2i, sections };
+        var command = new Command("eval", "Measure the Shapes models and write docs/quality.md") { models, output, renders, samples, t2i, strengths, sections };
         command.SetAction(result =>
         {
             try
             {
                 Run(ModelSet.Open(result.GetValue(models)), result.GetValue(output)!, result.GetValue(renders), result.GetValue(samples), result.GetValue(t2i),
-                    result.GetValue(sections)!.ToHashSet(StringComparer.Ordinal), result.InvocationConfiguration.Output);
+                    result.GetValue(strengths) ?? [], result.GetValue(sections)!.ToHashSet(StringComparer.Ordinal), result.InvocationConfiguration.Output);
                 return 0;
             }
             catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException or StateDictMismatchException or StyleBridge.Engine.ModelSets.ModelSetException)
@@ -83,9 +101,41 @@ internal static class EvalCommand
                         "centre c_img (`--csla-text-centre image`: Δf = t − f_base).");
     }
 
+    /// <summary>
+    /// CSLA's text strength α against all three attributes, re-ranked over 16, on tuning seeds the rows above never
+    /// draw: the file's α is chosen on these, so the rows above stay an unbiased measure of it.
+    /// </summary>
+    private static void CslaStrengthSweep(StyleBridge.Engine.Generation.TextToImagePipeline pipeline, AttributeOracle oracle, StringBuilder page,
+        IReadOnlyList<(NamedAttributes Named, string Prompt)> trained, IReadOnlyList<(NamedAttributes Named, string Prompt)> held,
+        int imagesPerPrompt, IReadOnlyList<double> strengths, TextWriter log)
+    {
+        if (strengths.Count == 0)
+            return;
+        const long TuningSeed = 0x57E9_0000;
+        double installed = pipeline.Csla!.Config.TextStrength;
+        page.AppendLine($"CSLA's text strength α swept on tuning seeds (re-ranked over 16, {imagesPerPrompt} images per prompt; the file's α = " +
+                        $"{installed.ToString(CultureInfo.InvariantCulture)} in bold):");
+        page.AppendLine();
+        page.AppendLine("| α | prompts | images | all three | colour | shape | position | CLIP score |");
+        page.AppendLine("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (double alpha in strengths)
+        {
+            foreach (var (label, prompts) in new[] { ("trained pairs", trained), ("held-out pairs", held) })
+            {
+                var r = TextToImageEvaluation.Evaluate(pipeline, oracle, StyleBridge.Engine.Generation.GenerationMethod.Csla, prompts, imagesPerPrompt, 16, TuningSeed,
+                    truncation: alpha);
+                string bold = Math.Abs(alpha - installed) < 1e-9 ? "**" : "";
+                page.AppendLine($"| {bold}{alpha.ToString(CultureInfo.InvariantCulture)}{bold} | {label} | {r.Images} | {bold}{Pct(r.AllThree)}{bold} | " +
+                                $"{Pct(r.Colour)} | {Pct(r.Shape)} | {Pct(r.Position)} | {r.ClipScore:F3} |");
+                log.WriteLine($"text to image: Csla α={alpha} K=16 {label} (tuning seeds): all three {Pct(r.AllThree)}, shape {Pct(r.Shape)}");
+            }
+        }
+        page.AppendLine();
+    }
+
     private static string Pct(double x) => (100 * x).ToString("F1", CultureInfo.InvariantCulture) + " %";
 
-    private static void TextToImage(ModelSet set, AttributeOracle oracle, StringBuilder page, string sheetDir, int imagesPerPrompt, TextWriter log)
+    private static void TextToImage(ModelSet set, AttributeOracle oracle, StringBuilder page, string sheetDir, int imagesPerPrompt, IReadOnlyList<double> cslaStrengths, TextWriter log)
     {
         using var pipeline = StyleBridge.Engine.Generation.TextToImagePipeline.Open(set);
         var trained = TextToImageEvaluation.Prompts(heldOut: false);
@@ -121,7 +171,10 @@ internal static class EvalCommand
             }
 
             if (method == StyleBridge.Engine.Generation.GenerationMethod.Csla)
+            {
                 CslaTextCentreRows(pipeline, oracle, page, trained, imagesPerPrompt, log);
+                CslaStrengthSweep(pipeline, oracle, page, trained, held, imagesPerPrompt, cslaStrengths, log);
+            }
 
             // a contact sheet: 8 prompts × 8 images, re-ranked over 16
             var sheetPrompts = trained.Where((_, i) => i % (trained.Count / 8) == 0).Take(8).ToList();
@@ -316,7 +369,7 @@ internal static class EvalCommand
         page.AppendLine();
     }
 
-    private static void Run(ModelSet set, string outputPath, int renderCount, int sampleCount, int textToImageImages, IReadOnlySet<string> sections, TextWriter log)
+    private static void Run(ModelSet set, string outputPath, int renderCount, int sampleCount, int textToImageImages, IReadOnlyList<double> cslaStrengths, IReadOnlySet<string> sections, TextWriter log)
     {
         string modelsDir = set.DisplayDirectory;
         // a file of the set is measured when its manifest records it; PathOf checks its SHA-256 first
@@ -430,7 +483,7 @@ internal static class EvalCommand
             }
 
             if (sections.Contains("text-to-image") && (set.Has(ModelSet.PriorFile) || set.Has(ModelSet.CslaFile)))
-                TextToImage(set, oracle, page, sheetDir, textToImageImages, log);
+                TextToImage(set, oracle, page, sheetDir, textToImageImages, cslaStrengths, log);
             if (sections.Contains("editing") && set.Has(ModelSet.CslaFile))
                 Editing(set, oracle, page, sheetDir, log);
         }

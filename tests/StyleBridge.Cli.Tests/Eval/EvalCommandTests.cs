@@ -26,4 +26,17 @@ public sealed class EvalCommandTests
         Assert.NotEqual(0, result.ExitCode);
         Assert.False(File.Exists(set.File("quality.md")));
     }
+
+    [Theory]
+    [InlineData("3")]
+    [InlineData("-0.5")]
+    [InlineData("NaN")]
+    public void Refuses_a_csla_strength_outside_zero_to_two(string alpha)
+    {
+        using var set = new TestModelSet();
+        var result = Cli.Run("eval", "--models", set.Root, "--sections", "text-to-image", "--csla-strengths", "1", alpha, "--out", set.File("quality.md"));
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("--csla-strengths", result.Error);
+        Assert.False(File.Exists(set.File("quality.md")));
+    }
 }
