@@ -33,11 +33,12 @@ internal static class EvalCommand
         };
         strengths.Validators.Add(r =>
         {
+            // the bound every generation request is held to, checked here before any model is loaded
             foreach (double a in r.GetValueOrDefault<double[]>() ?? [])
             {
-                if (!double.IsFinite(a) || a is < 0 or > 2)
+                if (!StyleBridge.Engine.Generation.GenerationRequest.IsValidTruncation(a))
                 {
-                    r.AddError($"--csla-strengths: every α must lie in [0, 2], got {a}");
+                    r.AddError($"--csla-strengths: every α must lie in [0, {StyleBridge.Engine.Generation.GenerationRequest.MaxTruncation}], got {a}");
                     return;
                 }
             }

@@ -37,6 +37,12 @@ public sealed record GenerationRequest
     public const int MaxCandidates = 16;
     public const int MaxPromptLength = 1000;
 
+    /// <summary>The largest ψ (prior) or α (CSLA) a request may ask for; the smallest is 0.</summary>
+    public const double MaxTruncation = 2;
+
+    /// <summary>Whether <paramref name="truncation"/> is a ψ or α a request may carry: finite, in [0, <see cref="MaxTruncation"/>].</summary>
+    public static bool IsValidTruncation(double truncation) => double.IsFinite(truncation) && truncation is >= 0 and <= MaxTruncation;
+
     public required string Prompt { get; init; }
     public GenerationMethod Method { get; init; } = GenerationMethod.Prior;
     public int NumImages { get; init; } = 1;
@@ -73,8 +79,8 @@ public sealed record GenerationRequest
             throw new ArgumentException($"guidance_scale: must lie in [0, 20], got {GuidanceScale}");
         if (Steps < 1 || Steps > timesteps || timesteps % Steps != 0)
             throw new ArgumentException($"steps: must divide {timesteps} (1, 2, 4, 5, 8, 10, 20, 25, ...), got {Steps}");
-        if (Truncation is { } t && (!double.IsFinite(t) || t is < 0 or > 2))
-            throw new ArgumentException($"truncation: must lie in [0, 2], got {Truncation}");
+        if (Truncation is { } t && !IsValidTruncation(t))
+            throw new ArgumentException($"truncation: must lie in [0, {MaxTruncation}], got {Truncation}");
     }
 }
 
