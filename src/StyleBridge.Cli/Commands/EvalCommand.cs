@@ -114,6 +114,7 @@ internal static class EvalCommand
             return;
         const long TuningSeed = 0x57E9_0000;
         double installed = pipeline.Csla!.Config.TextStrength;
+        page.AppendLine();
         page.AppendLine($"CSLA's text strength α swept on tuning seeds (re-ranked over 16, {imagesPerPrompt} images per prompt; the file's α = " +
                         $"{installed.ToString(CultureInfo.InvariantCulture)} in bold):");
         page.AppendLine();
@@ -131,7 +132,6 @@ internal static class EvalCommand
                 log.WriteLine($"text to image: Csla α={alpha} K=16 {label} (tuning seeds): all three {Pct(r.AllThree)}, shape {Pct(r.Shape)}");
             }
         }
-        page.AppendLine();
     }
 
     private static string Pct(double x) => (100 * x).ToString("F1", CultureInfo.InvariantCulture) + " %";
