@@ -76,7 +76,8 @@ internal static class EvalCommand
     /// own embedding at α = 1 (the paper's formula) and the training image centre, beside the set's calibrated centre.
     /// </summary>
     private static void CslaTextCentreRows(StyleBridge.Engine.Generation.TextToImagePipeline pipeline, AttributeOracle oracle, StringBuilder page,
-        IReadOnlyList<(NamedAttributes Named, string Prompt)> trained, int imagesPerPrompt, TextWriter log)
+        IReadOnlyList<(NamedAttributes Named, string Prompt)> trained, IReadOnlyList<(NamedAttributes Named, string Prompt)> held, int imagesPerPrompt,
+        TextWriter log)
     {
         var csla = pipeline.Csla!;
         double strength = csla.Config.TextStrength;
@@ -91,13 +92,30 @@ internal static class EvalCommand
             page.AppendLine(TextToImageRow(label, 16, "trained pairs", r));
             log.WriteLine($"text to image: {label}, K=16 trained pairs: all three {Pct(r.AllThree)}");
         }
+        if (csla is { TextCentre: { } textCentre, TextMap: not null })
+        {
+            // the same calibrated centre and α without the text map: what the map itself adds
+            using var plain = csla.WithTextCentre(textCentre, csla.Config.TextCentreSource!, strength);
+            using var plainPipeline = new StyleBridge.Engine.Generation.TextToImagePipeline(pipeline.Clip, pipeline.Tokenizer, pipeline.Generator, null, plain,
+                pipeline.Transform);
+            string label = $"csla, calibrated centre without the text map, α = {strength.ToString(CultureInfo.InvariantCulture)}";
+            foreach (var (prompts, name) in new[] { (trained, "trained pairs"), (held, "held-out pairs") })
+            {
+                var r = TextToImageEvaluation.Evaluate(plainPipeline, oracle, StyleBridge.Engine.Generation.GenerationMethod.Csla, prompts, imagesPerPrompt, 16, 0x7E57_0000);
+                page.AppendLine(TextToImageRow(label, 16, name, r));
+                log.WriteLine($"text to image: {label}, K=16 {name}: all three {Pct(r.AllThree)}");
+            }
+        }
         page.AppendLine();
         string calibrated = csla.TextCentre is null
             ? $"The CSLA rows above take each prompt's embedding relative to the neutral prompt \"{csla.NeutralPrompt}\" (csla.md §3.4) at α = {strength.ToString(CultureInfo.InvariantCulture)}."
             : $"The CSLA rows above take each prompt's embedding relative to the set's calibrated text centre c_txt, the mean embedding of " +
               $"{csla.Config.TextCentreSource} (`stylebridge train csla-text-centre`), at its text strength α = {strength.ToString(CultureInfo.InvariantCulture)}: " +
               "Δf = (t − c_txt) − (f_base − c_img) for each candidate's random base. The paper's neutral prompt lies far from every caption of this " +
-              "world, so residuals from it are about twice the size of the image residuals the mappers learnt.";
+              "world, so residuals from it are about twice the size of the image residuals the mappers learnt." +
+              (csla.TextMap is null ? "" :
+                  $" The text residual is first carried by the set's text map T, the Gaussian optimal-transport map of caption residuals onto image residuals " +
+                  $"({csla.Config.TextMapSource}; `--text-map-samples`): Δf = (t − c_txt)·T − (f_base − c_img). The row without the text map takes the same centre and α without T.");
         page.AppendLine(calibrated + " The last rows are csla.md §3.4's alternatives: the neutral prompt's own embedding, and the training image " +
                         "centre c_img (`--csla-text-centre image`: Δf = t − f_base).");
     }
@@ -173,7 +191,7 @@ internal static class EvalCommand
 
             if (method == StyleBridge.Engine.Generation.GenerationMethod.Csla)
             {
-                CslaTextCentreRows(pipeline, oracle, page, trained, imagesPerPrompt, log);
+                CslaTextCentreRows(pipeline, oracle, page, trained, held, imagesPerPrompt, log);
                 CslaStrengthSweep(pipeline, oracle, page, trained, held, imagesPerPrompt, cslaStrengths, log);
             }
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using StyleBridge.Engine.Training;
 using StyleBridge.Models.Clip;
 
@@ -428,7 +429,19 @@ internal static class TrainCommands
         var prompts = new Option<string?>("--prompts") { Description = "prompts, one per line (default: the Shapes canonical captions naming no held-out pair)" };
         var strength = new Option<double>("--strength") { Description = "text to image's default α with this centre", DefaultValueFactory = _ => 1.0 };
         var output = new Option<string?>("--out") { Description = "output file (default: the set's csla.safetensors, rewritten)" };
-        var command = new Command("csla-text-centre", "Calibrate CSLA's text centre (mean prompt embedding) and its text-to-image strength") { models, prompts, strength, output };
+        var mapSamples = new Option<int>("--text-map-samples")
+        {
+            Description = "generator samples for the text map (Gaussian optimal transport of text residuals onto image residuals; 0: no map)",
+            DefaultValueFactory = _ => 0,
+        };
+        mapSamples.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 0 or 1) r.AddError("--text-map-samples must be 0 or at least 2"); });
+        var shrinkage = new Option<double>("--text-map-shrinkage") { Description = "shrinkage of the caption covariance toward its mean variance, in [0, 1]", DefaultValueFactory = _ => 0.1 };
+        shrinkage.Validators.Add(r => { if (r.GetValueOrDefault<double>() is not (>= 0 and <= 1)) r.AddError("--text-map-shrinkage must lie in [0, 1]"); });
+        var seed = new Option<ulong>("--seed") { Description = "seed of the text map's generator samples", DefaultValueFactory = _ => 7 };
+        var command = new Command("csla-text-centre", "Calibrate CSLA's text centre (mean prompt embedding), optionally its text map, and its text-to-image strength")
+        {
+            models, prompts, strength, output, mapSamples, shrinkage, seed,
+        };
         command.SetAction((result, cancel) => Task.FromResult(CommandErrors.Guarded(result, () =>
         {
             // the revision before the file is rewritten: a set inside the checkout would read as "+dirty" after it
@@ -453,7 +466,13 @@ internal static class TrainCommands
             var tokenizer = set.LoadTokenizer();
             using var csla = StyleBridge.Models.Csla.CslaModel.FromFile(source, g);
             using var centre = CslaTextCentres.Compute(clip, tokenizer, csla, list);
-            using var calibrated = csla.WithTextCentre(centre, description, result.GetValue(strength));
+            int samples = result.GetValue(mapSamples);
+            using var map = samples > 0
+                ? CslaTextCentres.TransportMap(clip, tokenizer, csla, g, list, centre, samples, result.GetValue(seed), result.GetValue(shrinkage))
+                : null;
+            string? mapDescription = map is null ? null
+                : $"{description} onto {samples} generator samples (seed {result.GetValue(seed)}), caption covariance shrunk by {result.GetValue(shrinkage).ToString(CultureInfo.InvariantCulture)}";
+            using var calibrated = csla.WithTextCentre(centre, description, result.GetValue(strength), map, mapDescription);
             calibrated.Save(path);
 
             string directory = Path.GetDirectoryName(path)!;
@@ -465,13 +484,23 @@ internal static class TrainCommands
             {
                 ["text_centre_prompts"] = list.Count,
                 ["text_strength"] = result.GetValue(strength),
+                ["text_map_samples"] = samples,
             };
             var entry = StyleBridge.Engine.ModelSets.ModelManifest.Upsert(directory, name,
                 previous is null ? step : $"{previous.Command} (revision {previous.Revision}) && {step}", previous?.Seed, revision, metrics);
             result.InvocationConfiguration.Output.WriteLine(
-                $"csla-text-centre: {path}: c_txt from {description} (|c_txt| {centre.norm().item<float>():F3}), text strength {result.GetValue(strength)}, recorded (sha256 {entry.Sha256[..12]}…)");
+                $"csla-text-centre: {path}: c_txt from {description} (|c_txt| {centre.norm().item<float>():F3}), " +
+                (map is null ? "no text map" : $"text map from {mapDescription} (eigenvalues {MapRange(map)})") +
+                $", text strength {result.GetValue(strength)}, recorded (sha256 {entry.Sha256[..12]}…)");
         })));
         return command;
+    }
+
+    /// <summary>The smallest and largest eigenvalue of a symmetric map, "min–max".</summary>
+    private static string MapRange(Tensor map)
+    {
+        using var values = linalg.eigvalsh(map.to(ScalarType.Float64));
+        return $"{values.min().item<double>():F2}–{values.max().item<double>():F2}";
     }
 
     private static Command DeltaEdit()

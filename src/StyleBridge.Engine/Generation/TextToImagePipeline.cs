@@ -226,13 +226,15 @@ public sealed class TextToImagePipeline : IDisposable
         var z = cat(generators.Select((g, m) => randn([counts[m], Generator.Config.StyleDim], generator: g)).ToList());
         var baseW = Generator.Map(z);
         var baseEmbedding = Clip.EncodeImage(Transform.Apply(Generator.Synthesize(Generator.Broadcast(baseW), SynthesisOptions.Default)));
+        bool calibrated = textCentre == CslaTextCentre.Neutral && csla.TextCentre is not null;
         var centre = textCentre switch
         {
             CslaTextCentre.Image => null,
-            CslaTextCentre.Neutral when csla.TextCentre is { } calibrated => calibrated,
+            _ when calibrated => csla.TextCentre,
             _ => csla.PrepareEmbedding(Clip.EncodeText(ClipTokenIds.FromTexts(Tokenizer, [csla.NeutralPrompt]))),
         };
-        var deltaF = csla.DeltaFForText(conditions, centre, baseEmbedding);
+        // the text map belongs to the calibrated centre: it was fitted to residuals from c_txt
+        var deltaF = csla.DeltaFForText(conditions, centre, baseEmbedding, calibrated ? csla.TextMap : null);
         var (w, styles) = csla.Apply(deltaF, baseW, strength);
         var wplus = Generator.Broadcast(w);
         return (wplus, csla.Config.Output == StyleBridge.Models.Csla.CslaOutput.W ? Generator.Styles(wplus) : styles);

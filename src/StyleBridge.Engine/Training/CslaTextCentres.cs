@@ -1,5 +1,7 @@
 using StyleBridge.Models.Clip;
 using StyleBridge.Models.Csla;
+using StyleBridge.Models.StyleGan2;
+using Generator = StyleBridge.Models.StyleGan2.Generator;
 
 namespace StyleBridge.Engine.Training;
 
@@ -32,5 +34,87 @@ public static class CslaTextCentres
             sum = sum.add(prepared.to(ScalarType.Float64).sum(0, keepdim: false));
         }
         return sum.div(prompts.Count).to(ScalarType.Float32).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The text map T [D, D]: the optimal-transport map between Gaussians fitted to the two residual distributions,
+    /// text residuals t − c_txt of <paramref name="prompts"/> and image residuals f − c_img of <paramref name="samples"/>
+    /// generator samples (the mappers' training distribution): T = Σt^-½ (Σt^½ Σi Σt^½)^½ Σt^-½, symmetric, so that
+    /// (t − c_txt)·T has the image residuals' covariance. The centres match first moments (csla.md §3.4); T matches
+    /// second moments, directions in which captions spread less than images are stretched and the rest shrunk, and no
+    /// caption is paired with an image. Σt is shrunk toward its mean variance by <paramref name="shrinkage"/> so that
+    /// directions no caption moves are not blown up.
+    /// </summary>
+    public static Tensor TransportMap(ClipModel clip, ClipTokenizer tokenizer, CslaModel csla, Generator generator, IReadOnlyList<string> prompts,
+        Tensor textCentre, int samples, ulong seed, double shrinkage = 0.1, int batch = 250)
+    {
+        ArgumentNullException.ThrowIfNull(clip);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(csla);
+        ArgumentNullException.ThrowIfNull(generator);
+        ArgumentNullException.ThrowIfNull(prompts);
+        ArgumentNullException.ThrowIfNull(textCentre);
+        if (prompts.Count < 2 || prompts.Any(string.IsNullOrWhiteSpace))
+            throw new ArgumentException("the text map needs at least two prompts and no empty one", nameof(prompts));
+        if (samples < 2)
+            throw new ArgumentOutOfRangeException(nameof(samples), samples, "the text map needs at least two image samples");
+        if (!double.IsFinite(shrinkage) || shrinkage is < 0 or > 1)
+            throw new ArgumentOutOfRangeException(nameof(shrinkage), shrinkage, "shrinkage must lie in [0, 1]");
+        using var scope = NewDisposeScope();
+        using var mode = no_grad();
+        var transform = new ClipImageTransform(clip.Config.ImageResolution);
+        var texts = new List<Tensor>();
+        for (int start = 0; start < prompts.Count; start += batch)
+        {
+            var chunk = prompts.Skip(start).Take(batch).ToList();
+            texts.Add(csla.PrepareEmbedding(clip.EncodeText(ClipTokenIds.FromTexts(tokenizer, chunk))).to(ScalarType.Float64));
+        }
+        var textResiduals = cat(texts).sub(textCentre.to(ScalarType.Float64));
+
+        var random = new RandomGenerator(seed);
+        var images = new List<Tensor>();
+        for (int start = 0; start < samples; start += batch)
+        {
+            using var part = NewDisposeScope();
+            var z = randn([Math.Min(batch, samples - start), generator.Config.StyleDim], generator: random);
+            var pixels = generator.Synthesize(generator.Broadcast(generator.Map(z)), SynthesisOptions.Default);
+            images.Add(csla.PrepareEmbedding(clip.EncodeImage(transform.Apply(pixels))).to(ScalarType.Float64).MoveToOuterDisposeScope());
+        }
+        var imageResiduals = cat(images).sub(csla.ImageCentre.to(ScalarType.Float64));
+
+        var sigmaText = Covariance(textResiduals);
+        long d = sigmaText.shape[0];
+        double meanVariance = sigmaText.trace().item<double>() / d;
+        sigmaText = sigmaText.mul(1 - shrinkage).add(eye(d, dtype: ScalarType.Float64).mul(shrinkage * meanVariance));
+        return GaussianTransport(sigmaText, Covariance(imageResiduals)).to(ScalarType.Float32).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The optimal-transport (Monge) map between zero-mean Gaussians of covariances <paramref name="from"/> (positive
+    /// definite) and <paramref name="to"/>: T = A^-½ (A^½ B A^½)^½ A^-½, symmetric, with T·A·T = B. Float64, [D, D].
+    /// </summary>
+    public static Tensor GaussianTransport(Tensor from, Tensor to)
+    {
+        ArgumentNullException.ThrowIfNull(from);
+        ArgumentNullException.ThrowIfNull(to);
+        if (from.ndim != 2 || from.shape[0] != from.shape[1] || !from.shape.SequenceEqual(to.shape))
+            throw new ArgumentException($"both covariances must be the same square [D, D], got {TensorBytes.Format(from.shape)} and {TensorBytes.Format(to.shape)}");
+        using var scope = NewDisposeScope();
+        var a = from.to(ScalarType.Float64);
+        var b = to.to(ScalarType.Float64);
+        var root = MatrixPower(a, 0.5);
+        var inverseRoot = MatrixPower(a, -0.5);
+        var map = inverseRoot.matmul(MatrixPower(root.matmul(b).matmul(root), 0.5)).matmul(inverseRoot);
+        return map.add(map.T).div(2).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Second moments about the rows' given centre (the residuals are already centred on c_txt or c_img), [D, D].</summary>
+    private static Tensor Covariance(Tensor residuals) => residuals.T.matmul(residuals).div(residuals.shape[0]);
+
+    /// <summary>A symmetric positive semi-definite matrix to the power p, by its eigendecomposition (eigenvalues floored at 1e-12).</summary>
+    private static Tensor MatrixPower(Tensor symmetric, double p)
+    {
+        var (values, vectors) = linalg.eigh(symmetric);
+        return vectors.mul(values.clamp_min(1e-12).pow(p).unsqueeze(0)).matmul(vectors.T);
     }
 }

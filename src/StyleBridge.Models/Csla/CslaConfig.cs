@@ -52,7 +52,8 @@ public enum CslaOutput
 /// The CSLA architecture and its ablation switches (csla.md §2, §4, §7.4). Sizes come from the generator and CLIP;
 /// <see cref="NeutralPrompt"/> is the text centre of generation (Fig. 1 uses "a person" for faces) unless the file
 /// carries a calibrated one: <see cref="TextCentreSource"/> names what the stored <c>c_txt</c> averages, and
-/// <see cref="TextStrength"/> is text to image's default α.
+/// <see cref="TextStrength"/> is text to image's default α; <see cref="TextMapSource"/>, where set, names the statistics
+/// of the stored text map <c>t_map</c> (<see cref="CslaModel.TextMap"/>).
 /// </summary>
 public sealed record CslaConfig(
     int EmbedDim,
@@ -65,7 +66,8 @@ public sealed record CslaConfig(
     string NeutralPrompt = "a person",
     CslaOutput Output = CslaOutput.Styles,
     string? TextCentreSource = null,
-    double TextStrength = 1.0)
+    double TextStrength = 1.0,
+    string? TextMapSource = null)
 {
     public const string MetadataKey = "csla_config";
 

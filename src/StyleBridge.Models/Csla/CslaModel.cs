@@ -106,6 +106,8 @@ public sealed class CslaModel : TorchModule
         RegisterBuffer("s_std", ones(space.TotalDim));
         if (config.TextCentreSource is not null)
             RegisterBuffer("c_txt", zeros(config.EmbedDim));
+        if (config.TextMapSource is not null)
+            RegisterBuffer("t_map", eye(config.EmbedDim));
     }
 
     public CslaConfig Config { get; }
@@ -125,6 +127,13 @@ public sealed class CslaModel : TorchModule
     /// embeddings of the prompts <see cref="CslaConfig.TextCentreSource"/> names; null where the file has none.
     /// </summary>
     public Tensor? TextCentre => TryBuffer("c_txt");
+
+    /// <summary>
+    /// The text map T [D, D] (symmetric) that carries text residuals from c_txt to image residuals from c_img, the
+    /// Gaussian optimal-transport map between the two residual distributions (<see cref="CslaConfig.TextMapSource"/>
+    /// names their samples); null where the file has none, and then text residuals enter the mapper as they are.
+    /// </summary>
+    public Tensor? TextMap => TryBuffer("t_map");
 
     /// <summary>A layer's effective affine (equalised-lr scale applied): weight [C, W] and bias [C] (caller owns them).</summary>
     public (Tensor Weight, Tensor Bias) Affine(StyleLayer layer)
@@ -202,11 +211,14 @@ public sealed class CslaModel : TorchModule
     /// <paramref name="centre"/> is a point of the mapper's input space (<see cref="TextCentre"/>, or a prepared
     /// neutral prompt); null takes the text from the image centre c_img (csla.md §3.4's alternative), so that with a
     /// base Δf = t − f_base. Without a base image embedding (<paramref name="baseEmbedding"/> null) the base is w_avg.
+    /// A <paramref name="textMap"/> (<see cref="TextMap"/>) carries the text residual into the image residuals' space first.
     /// </summary>
-    public Tensor DeltaFForText(Tensor text, Tensor? centre, Tensor? baseEmbedding)
+    public Tensor DeltaFForText(Tensor text, Tensor? centre, Tensor? baseEmbedding, Tensor? textMap = null)
     {
         using var scope = NewDisposeScope();
         var d = PrepareEmbedding(text).sub(centre ?? ImageCentre);
+        if (textMap is not null)
+            d = d.matmul(textMap.to(d.dtype));
         if (baseEmbedding is not null)
             d = d.sub(PrepareEmbedding(baseEmbedding).sub(ImageCentre));
         return d.MoveToOuterDisposeScope();
@@ -214,9 +226,10 @@ public sealed class CslaModel : TorchModule
 
     /// <summary>
     /// A copy of this model with a calibrated text centre: <paramref name="centre"/> [D] (the mean of prepared prompt
-    /// embeddings), described by <paramref name="source"/>, and text to image's default α <paramref name="textStrength"/>.
+    /// embeddings), described by <paramref name="source"/>, and text to image's default α <paramref name="textStrength"/>;
+    /// with a <paramref name="textMap"/> [D, D] described by <paramref name="textMapSource"/>, or none.
     /// </summary>
-    public CslaModel WithTextCentre(Tensor centre, string source, double textStrength)
+    public CslaModel WithTextCentre(Tensor centre, string source, double textStrength, Tensor? textMap = null, string? textMapSource = null)
     {
         ArgumentNullException.ThrowIfNull(centre);
         ArgumentException.ThrowIfNullOrWhiteSpace(source);
@@ -224,11 +237,21 @@ public sealed class CslaModel : TorchModule
             throw new ArgumentException($"the text centre must be [{Config.EmbedDim}], got {TensorBytes.Format(centre.shape)}", nameof(centre));
         if (!double.IsFinite(textStrength) || textStrength is <= 0 or > 2)
             throw new ArgumentOutOfRangeException(nameof(textStrength), textStrength, "the text strength must lie in (0, 2]");
+        if (textMap is not null)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(textMapSource);
+            if (textMap.ndim != 2 || textMap.shape[0] != Config.EmbedDim || textMap.shape[1] != Config.EmbedDim)
+                throw new ArgumentException($"the text map must be [{Config.EmbedDim}, {Config.EmbedDim}], got {TensorBytes.Format(textMap.shape)}", nameof(textMap));
+        }
         // no dispose scope here: the new model's modules must not be created inside one
         using var centre32 = centre.to(ScalarType.Float32);
-        var state = StateDicts.Of(this).Where(kv => kv.Key != "c_txt").ToDictionary(kv => kv.Key, kv => kv.Value);
+        using var map32 = textMap?.to(ScalarType.Float32);
+        var state = StateDicts.Of(this).Where(kv => kv.Key is not ("c_txt" or "t_map")).ToDictionary(kv => kv.Key, kv => kv.Value);
         state["c_txt"] = centre32;
-        return Loaded(Config with { TextCentreSource = source, TextStrength = textStrength }, generator, state);
+        if (map32 is not null)
+            state["t_map"] = map32;
+        return Loaded(Config with { TextCentreSource = source, TextStrength = textStrength, TextMapSource = map32 is null ? null : textMapSource },
+            generator, state);
     }
 
     public static CslaModel FromFile(string path, Generator generator)

@@ -38,6 +38,41 @@ public sealed class CslaTextCentreCommandTests
         using var tinyClip = TestModelSet.GoldenClip();
         using var expected = StyleBridge.Engine.Training.CslaTextCentres.Compute(tinyClip, opened.LoadTokenizer(), loaded, ["a red circle", "a blue square on the left"]);
         Assert.True(loaded.TextCentre!.allclose(expected, rtol: 1e-5, atol: 1e-6));
+        Assert.Null(loaded.TextMap);
+        Assert.Null(loaded.Config.TextMapSource);
+        Assert.Equal(0, entry.Metrics["text_map_samples"]);
+    }
+
+    [Fact]
+    public void A_text_map_is_fitted_on_request_and_a_one_sample_map_is_refused()
+    {
+        using var set = new TestModelSet();
+        using (var g = ModelSet.Open(set.Root).LoadGenerator())
+        using (var clip = TestModelSet.GoldenClip())
+        using (var csla = new CslaModel(new CslaConfig(clip.Config.EmbedDim, g.Config.StyleDim, MapperDepth: 2), g))
+            csla.Save(set.PathOf(ModelSet.CslaFile));
+        ModelManifest.Upsert(set.Root, ModelSet.CslaFile, "stylebridge train csla --steps 1", 4, "abc", new Dictionary<string, double>());
+        string prompts = set.File("prompts.txt");
+        File.WriteAllLines(prompts, ["a red circle", "a blue square on the left", "a small green triangle", "a shape at the top"]);
+
+        var refused = Cli.Run("train", "csla-text-centre", "--models", set.Root, "--prompts", prompts, "--text-map-samples", "1");
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("--text-map-samples", refused.Error);
+
+        var result = Cli.Succeed("train", "csla-text-centre", "--models", set.Root, "--prompts", prompts, "--text-map-samples", "6",
+            "--text-map-shrinkage", "0.3", "--seed", "2");
+        Assert.Contains("text map from 4 prompts of prompts.txt onto 6 generator samples (seed 2), caption covariance shrunk by 0.3", result.Output);
+        var opened = ModelSet.Open(set.Root);
+        opened.VerifyAll();
+        Assert.Equal(6, ModelManifest.Load(set.Root).Find(ModelSet.CslaFile)!.Metrics["text_map_samples"]);
+        using var generator = opened.LoadGenerator();
+        using var loaded = CslaModel.FromFile(opened.PathOf(ModelSet.CslaFile), generator);
+        Assert.StartsWith("4 prompts of prompts.txt onto 6 generator samples", loaded.Config.TextMapSource);
+        var map = loaded.TextMap!;
+        Assert.Equal([loaded.Config.EmbedDim, loaded.Config.EmbedDim], map.shape);
+        Assert.True(map.allclose(map.T, rtol: 1e-5, atol: 1e-6));
+        using var identity = eye(loaded.Config.EmbedDim);
+        Assert.False(map.allclose(identity, rtol: 1e-3, atol: 1e-3));
     }
 
     [Fact]

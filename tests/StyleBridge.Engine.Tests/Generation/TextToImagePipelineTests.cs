@@ -195,4 +195,78 @@ public sealed class TextToImagePipelineTests : IDisposable
         Assert.Throws<ArgumentException>(() => models.Csla.WithTextCentre(wrong, "wrong", 1.0));
         Assert.Throws<ArgumentOutOfRangeException>(() => models.Csla.WithTextCentre(centre, "too strong", 3.0));
     }
+
+    [Fact]
+    public void The_gaussian_transport_map_carries_one_covariance_onto_the_other()
+    {
+        using var scope = NewDisposeScope();
+        var x = randn(6, 6, dtype: ScalarType.Float64);
+        var y = randn(6, 6, dtype: ScalarType.Float64);
+        var from = x.matmul(x.T).add(eye(6, dtype: ScalarType.Float64).mul(0.1));
+        var to = y.matmul(y.T).add(eye(6, dtype: ScalarType.Float64).mul(0.1));
+        var map = StyleBridge.Engine.Training.CslaTextCentres.GaussianTransport(from, to);
+        Assert.True(map.allclose(map.T, rtol: 1e-9, atol: 1e-9), "the map is not symmetric");
+        Assert.True(map.matmul(from).matmul(map).allclose(to, rtol: 1e-6, atol: 1e-8), "T·A·T is not B");
+        Assert.True(linalg.eigvalsh(map).min().item<double>() > 0, "the map is not positive definite");
+        Assert.True(StyleBridge.Engine.Training.CslaTextCentres.GaussianTransport(from, from).allclose(eye(6, dtype: ScalarType.Float64), rtol: 1e-6, atol: 1e-8),
+            "the map between equal Gaussians is not the identity");
+        Assert.Throws<ArgumentException>(() => StyleBridge.Engine.Training.CslaTextCentres.GaussianTransport(from, to.narrow(0, 0, 5)));
+    }
+
+    [Fact]
+    public void A_text_map_survives_save_and_load_and_moves_only_the_calibrated_csla_images()
+    {
+        string[] prompts = ["a red circle", "a blue square on the left", "a small shape", "a triangle at the top", "a green shape", "a big yellow circle"];
+        var csla = models.Csla;
+        long d = csla.Config.EmbedDim;
+        using var centre = StyleBridge.Engine.Training.CslaTextCentres.Compute(models.Clip, TinyModels.Tokenizer.Value, csla, prompts);
+        using var map = StyleBridge.Engine.Training.CslaTextCentres.TransportMap(models.Clip, TinyModels.Tokenizer.Value, csla, models.Generator, prompts, centre,
+            samples: 12, seed: 3, shrinkage: 0.2, batch: 5);
+        Assert.Equal([d, d], map.shape);
+        Assert.True(map.isfinite().all().item<bool>());
+        Assert.True(map.allclose(map.T, rtol: 1e-5, atol: 1e-6), "the map is not symmetric");
+        using (var identity = eye(d))
+            Assert.False(map.allclose(identity, rtol: 1e-3, atol: 1e-3), "the map is the identity");
+
+        using var plain = csla.WithTextCentre(centre, "six prompts", 1.25);
+        using var mapped = csla.WithTextCentre(centre, "six prompts", 1.25, map, "six prompts onto 12 samples");
+        using var unit = eye(d);
+        using var identityMapped = csla.WithTextCentre(centre, "six prompts", 1.25, unit, "the identity");
+        Assert.Null(plain.TextMap);
+        string path = Path.Combine(Path.GetTempPath(), $"csla-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            mapped.Save(path);
+            using var loaded = StyleBridge.Models.Csla.CslaModel.FromFile(path, models.Generator);
+            Assert.Equal("six prompts onto 12 samples", loaded.Config.TextMapSource);
+            Assert.True(loaded.TextMap!.allclose(map));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+        using (var wrong = eye(d + 1))
+            Assert.Throws<ArgumentException>(() => csla.WithTextCentre(centre, "wrong", 1.0, wrong, "wrong"));
+        using (var square = eye(d))
+            Assert.ThrowsAny<ArgumentException>(() => csla.WithTextCentre(centre, "no source", 1.0, square, null));
+
+        var request = Request("a blue square on the left", GenerationMethod.Csla, 1, 3, 5);
+        GenerationResult Generate(StyleBridge.Models.Csla.CslaModel model, GenerationRequest r)
+        {
+            using var p = new TextToImagePipeline(models.Clip, TinyModels.Tokenizer.Value, models.Generator, models.Prior, model) { MaxBatch = 7 };
+            return p.Generate(r);
+        }
+        using var withPlain = Generate(plain, request);
+        using var withMap = Generate(mapped, request);
+        using var withIdentity = Generate(identityMapped, request);
+        using var imageCentrePlain = Generate(plain, request with { CslaTextCentre = CslaTextCentre.Image });
+        using var imageCentreMapped = Generate(mapped, request with { CslaTextCentre = CslaTextCentre.Image });
+        using (var diff = withPlain.Images[0].Image.sub(withMap.Images[0].Image).abs().max())
+            Assert.True(diff.item<float>() > 1e-3, "the text map did not change the image");
+        using (var same = withPlain.Images[0].Image.sub(withIdentity.Images[0].Image).abs().max())
+            Assert.True(same.item<float>() < 1e-5, "the identity map changed the image");
+        // the map belongs to residuals from c_txt: from the image centre it is not applied
+        using (var same = imageCentrePlain.Images[0].Image.sub(imageCentreMapped.Images[0].Image).abs().max())
+            Assert.True(same.item<float>() < 1e-5, "the text map was applied to residuals from the image centre");
+    }
 }
