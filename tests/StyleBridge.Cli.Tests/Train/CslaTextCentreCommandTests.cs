@@ -9,12 +9,7 @@ public sealed class CslaTextCentreCommandTests
     [Fact]
     public void Calibrates_the_sets_csla_file_in_place_and_keeps_its_training_record()
     {
-        using var set = new TestModelSet();
-        using (var g = ModelSet.Open(set.Root).LoadGenerator())
-        using (var clip = TestModelSet.GoldenClip())
-        using (var csla = new CslaModel(new CslaConfig(clip.Config.EmbedDim, g.Config.StyleDim, MapperDepth: 2), g))
-            csla.Save(set.PathOf(ModelSet.CslaFile));
-        ModelManifest.Upsert(set.Root, ModelSet.CslaFile, "stylebridge train csla --steps 1", 4, "abc", new Dictionary<string, double> { ["val_loss_w"] = 0.5 });
+        using var set = SetWithUntrainedCsla();
         string prompts = set.File("prompts.txt");
         File.WriteAllLines(prompts, ["a red circle", "  ", "a blue square on the left"]);
 
@@ -46,12 +41,7 @@ public sealed class CslaTextCentreCommandTests
     [Fact]
     public void A_text_map_is_fitted_on_request_and_a_one_sample_map_is_refused()
     {
-        using var set = new TestModelSet();
-        using (var g = ModelSet.Open(set.Root).LoadGenerator())
-        using (var clip = TestModelSet.GoldenClip())
-        using (var csla = new CslaModel(new CslaConfig(clip.Config.EmbedDim, g.Config.StyleDim, MapperDepth: 2), g))
-            csla.Save(set.PathOf(ModelSet.CslaFile));
-        ModelManifest.Upsert(set.Root, ModelSet.CslaFile, "stylebridge train csla --steps 1", 4, "abc", new Dictionary<string, double>());
+        using var set = SetWithUntrainedCsla();
         string prompts = set.File("prompts.txt");
         File.WriteAllLines(prompts, ["a red circle", "a blue square on the left", "a small green triangle", "a shape at the top"]);
 
@@ -73,6 +63,26 @@ public sealed class CslaTextCentreCommandTests
         Assert.True(map.allclose(map.T, rtol: 1e-5, atol: 1e-6));
         using var identity = eye(loaded.Config.EmbedDim);
         Assert.False(map.allclose(identity, rtol: 1e-3, atol: 1e-3));
+    }
+
+    /// <summary>A test set with an untrained two-layer CSLA file recorded as trained by "train csla --steps 1" (seed 4, revision abc).</summary>
+    private static TestModelSet SetWithUntrainedCsla()
+    {
+        var set = new TestModelSet();
+        try
+        {
+            using (var g = ModelSet.Open(set.Root).LoadGenerator())
+            using (var clip = TestModelSet.GoldenClip())
+            using (var csla = new CslaModel(new CslaConfig(clip.Config.EmbedDim, g.Config.StyleDim, MapperDepth: 2), g))
+                csla.Save(set.PathOf(ModelSet.CslaFile));
+            ModelManifest.Upsert(set.Root, ModelSet.CslaFile, "stylebridge train csla --steps 1", 4, "abc", new Dictionary<string, double> { ["val_loss_w"] = 0.5 });
+            return set;
+        }
+        catch
+        {
+            set.Dispose();
+            throw;
+        }
     }
 
     [Fact]
