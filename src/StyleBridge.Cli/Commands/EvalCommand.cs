@@ -107,17 +107,21 @@ internal static class EvalCommand
             }
         }
         page.AppendLine();
+        string shown = strength.ToString(CultureInfo.InvariantCulture);
+        bool mapped = csla.TextCentre is not null && csla.TextMap is not null;
         string calibrated = csla.TextCentre is null
-            ? $"The CSLA rows above take each prompt's embedding relative to the neutral prompt \"{csla.NeutralPrompt}\" (csla.md §3.4) at α = {strength.ToString(CultureInfo.InvariantCulture)}."
+            ? $"The CSLA rows above take each prompt's embedding relative to the neutral prompt \"{csla.NeutralPrompt}\" (csla.md §3.4) at α = {shown}."
             : $"The CSLA rows above take each prompt's embedding relative to the set's calibrated text centre c_txt, the mean embedding of " +
-              $"{csla.Config.TextCentreSource} (`stylebridge train csla-text-centre`), at its text strength α = {strength.ToString(CultureInfo.InvariantCulture)}: " +
-              "Δf = (t − c_txt) − (f_base − c_img) for each candidate's random base. The paper's neutral prompt lies far from every caption of this " +
-              "world, so residuals from it are about twice the size of the image residuals the mappers learnt." +
-              (csla.TextMap is null ? "" :
-                  $" The text residual is first carried by the set's text map T, the Gaussian optimal-transport map of caption residuals onto image residuals " +
-                  $"({csla.Config.TextMapSource}; `--text-map-samples`): Δf = (t − c_txt)·T − (f_base − c_img). The row without the text map takes the same centre and α without T.");
-        page.AppendLine(calibrated + " The last rows are csla.md §3.4's alternatives: the neutral prompt's own embedding, and the training image " +
-                        "centre c_img (`--csla-text-centre image`: Δf = t − f_base).");
+              $"{csla.Config.TextCentreSource} (`stylebridge train csla-text-centre`), " +
+              (mapped
+                  ? "carried by the set's text map T, the Gaussian optimal-transport map of caption residuals onto image residuals " +
+                    $"({csla.Config.TextMapSource}; `--text-map-samples`), at its text strength α = {shown}: Δf = (t − c_txt)·T − (f_base − c_img)"
+                  : $"at its text strength α = {shown}: Δf = (t − c_txt) − (f_base − c_img)") +
+              " for each candidate's random base. The paper's neutral prompt lies far from every caption of this " +
+              "world, so residuals from it are about twice the size of the image residuals the mappers learnt.";
+        page.AppendLine(calibrated + $" {(mapped ? "The next two rows" : "The last rows")} are csla.md §3.4's alternatives: the neutral prompt's own embedding, " +
+                        "and the training image centre c_img (`--csla-text-centre image`: Δf = t − f_base)" +
+                        (mapped ? "; the last two take the same centre and α without T." : "."));
     }
 
     /// <summary>

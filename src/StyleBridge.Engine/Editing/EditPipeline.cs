@@ -58,9 +58,14 @@ public sealed record EditRequest
     /// <summary>CSLA's Δw from the sentence pair.</summary>
     public CslaDirection CslaDirection { get; init; } = CslaDirection.Residual;
 
+    /// <summary>
+    /// α when a request names none. CSLA's 0.8 comes from the Shapes editing sweep (docs/shapes-world.md, fifteenth
+    /// session): it keeps α = 1's success and loses less of the scene.
+    /// </summary>
     public static double DefaultStrength(EditMethod method) => method switch
     {
         EditMethod.Global => 4.0,
+        EditMethod.Csla => 0.8,
         _ => 1.0,
     };
 
