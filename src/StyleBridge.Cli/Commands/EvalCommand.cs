@@ -92,10 +92,11 @@ internal static class EvalCommand
             page.AppendLine(TextToImageRow(label, 16, "trained pairs", r));
             log.WriteLine($"text to image: {label}, K=16 trained pairs: all three {Pct(r.AllThree)}");
         }
-        if (csla is { TextCentre: { } textCentre, TextMap: not null })
+        bool mapped = csla.TextCentre is not null && csla.TextMap is not null;
+        if (mapped)
         {
             // the same calibrated centre and α without the text map: what the map itself adds
-            using var plain = csla.WithTextCentre(textCentre, csla.Config.TextCentreSource!, strength);
+            using var plain = csla.WithTextCentre(csla.TextCentre!, csla.Config.TextCentreSource!, strength);
             using var plainPipeline = new StyleBridge.Engine.Generation.TextToImagePipeline(pipeline.Clip, pipeline.Tokenizer, pipeline.Generator, null, plain,
                 pipeline.Transform);
             string label = $"csla, calibrated centre without the text map, α = {strength.ToString(CultureInfo.InvariantCulture)}";
@@ -108,7 +109,6 @@ internal static class EvalCommand
         }
         page.AppendLine();
         string shown = strength.ToString(CultureInfo.InvariantCulture);
-        bool mapped = csla.TextCentre is not null && csla.TextMap is not null;
         string calibrated = csla.TextCentre is null
             ? $"The CSLA rows above take each prompt's embedding relative to the neutral prompt \"{csla.NeutralPrompt}\" (csla.md §3.4) at α = {shown}."
             : $"The CSLA rows above take each prompt's embedding relative to the set's calibrated text centre c_txt, the mean embedding of " +

@@ -22,18 +22,23 @@ public static class CslaTextCentres
         ArgumentNullException.ThrowIfNull(prompts);
         if (prompts.Count == 0 || prompts.Any(string.IsNullOrWhiteSpace))
             throw new ArgumentException("the text centre needs at least one prompt and no empty one", nameof(prompts));
+        using var scope = NewDisposeScope();
+        return PreparedTexts(clip, tokenizer, csla, prompts, batch).mean([0]).to(ScalarType.Float32).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The prompts' embeddings as the mappers see them, in float64, [N, D] (in the caller's dispose scope).</summary>
+    private static Tensor PreparedTexts(ClipModel clip, ClipTokenizer tokenizer, CslaModel csla, IReadOnlyList<string> prompts, int batch)
+    {
         if (clip.Config.EmbedDim != csla.Config.EmbedDim)
             throw new ArgumentException($"CLIP embeds in {clip.Config.EmbedDim} dimensions, the CSLA mappers read {csla.Config.EmbedDim}");
-        using var scope = NewDisposeScope();
         using var mode = no_grad();
-        var sum = zeros(csla.Config.EmbedDim, dtype: ScalarType.Float64);
+        var parts = new List<Tensor>();
         for (int start = 0; start < prompts.Count; start += batch)
         {
             var chunk = prompts.Skip(start).Take(batch).ToList();
-            var prepared = csla.PrepareEmbedding(clip.EncodeText(ClipTokenIds.FromTexts(tokenizer, chunk)));
-            sum = sum.add(prepared.to(ScalarType.Float64).sum(0, keepdim: false));
+            parts.Add(csla.PrepareEmbedding(clip.EncodeText(ClipTokenIds.FromTexts(tokenizer, chunk))).to(ScalarType.Float64));
         }
-        return sum.div(prompts.Count).to(ScalarType.Float32).MoveToOuterDisposeScope();
+        return cat(parts);
     }
 
     /// <summary>
@@ -63,13 +68,7 @@ public static class CslaTextCentres
         using var scope = NewDisposeScope();
         using var mode = no_grad();
         var transform = new ClipImageTransform(clip.Config.ImageResolution);
-        var texts = new List<Tensor>();
-        for (int start = 0; start < prompts.Count; start += batch)
-        {
-            var chunk = prompts.Skip(start).Take(batch).ToList();
-            texts.Add(csla.PrepareEmbedding(clip.EncodeText(ClipTokenIds.FromTexts(tokenizer, chunk))).to(ScalarType.Float64));
-        }
-        var textResiduals = cat(texts).sub(textCentre.to(ScalarType.Float64));
+        var textResiduals = PreparedTexts(clip, tokenizer, csla, prompts, batch).sub(textCentre.to(ScalarType.Float64));
 
         var random = new RandomGenerator(seed);
         var images = new List<Tensor>();
