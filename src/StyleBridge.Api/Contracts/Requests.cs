@@ -75,7 +75,7 @@ public sealed record EditBody
     [DefaultValue("global")]
     public string Method { get; init; } = "global";
 
-    [Description("α, −50…50; default per method (global 4, csla 0.8, deltaedit and optimize 1).")]
+    [Description("α, −50…50; default per method (global 4; csla: the CSLA file's edit strength, 0.8 in the Shapes set; deltaedit and optimize 1).")]
     public double? Strength { get; init; }
 
     [Description("Up to 8 strengths: one output each (a strength sweep in one request).")]

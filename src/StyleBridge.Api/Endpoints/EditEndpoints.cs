@@ -111,7 +111,7 @@ public static class EditEndpoints
                 Disentanglement = body.Disentanglement, Steps = body.Steps,
             };
             request.Validate();
-            var strengths = body.Strengths is { Length: > 0 } s ? s : [request.EffectiveStrength];
+            var strengths = body.Strengths is { Length: > 0 } s ? s : [models.Editing.StrengthOf(request)];
             foreach (double strength in strengths)
                 (request with { Strength = strength }).Validate();
             if (request.Method is EditMethod.Global or EditMethod.DeltaEdit && models.Editing.Directions is null)

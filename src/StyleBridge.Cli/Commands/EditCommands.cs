@@ -109,7 +109,7 @@ internal static class EditCommands
         var target = new Option<string>("--target") { Description = "target text", Required = true };
         var method = new Option<string>("--method") { Description = "global, deltaedit, csla or optimize", DefaultValueFactory = _ => "global" };
         method.AcceptOnlyFromAmong("global", "deltaedit", "csla", "optimize");
-        var strength = new Option<double?>("--strength") { Description = "α (global: 4; csla: 0.8; deltaedit: 1; optimize: 1, scaling lr 0.1)" };
+        var strength = new Option<double?>("--strength") { Description = "α (global: 4; csla: the CSLA file's edit strength, 0.8 in the Shapes set; deltaedit: 1; optimize: 1, scaling lr 0.1)" };
         var disentanglement = new Option<double>("--disentanglement") { Description = "β of global directions", DefaultValueFactory = _ => EditRequest.DefaultDisentanglement };
         var steps = new Option<int>("--steps") { Description = "latent optimisation steps", DefaultValueFactory = _ => 40 };
         var cslaDirection = new Option<string>("--csla-direction")
@@ -157,7 +157,7 @@ internal static class EditCommands
             {
                 WritePng(parse.GetValue(output)!, edited.Images[0].unsqueeze(0));
                 string channels = edited.ChannelsManipulated >= 0 ? $", {edited.ChannelsManipulated} channels" : "";
-                parse.InvocationConfiguration.Output.WriteLine($"wrote {parse.GetValue(output)} ({request.Method}, strength {request.EffectiveStrength}{channels})");
+                parse.InvocationConfiguration.Output.WriteLine($"wrote {parse.GetValue(output)} ({request.Method}, strength {pipeline.StrengthOf(request)}{channels})");
             }
         })));
         return command;

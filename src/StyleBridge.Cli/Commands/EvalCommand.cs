@@ -298,7 +298,7 @@ internal static class EvalCommand
             // latent optimisation is the slow one (40 Adam steps through G and CLIP per edit): three strengths
             foreach (double m in method == StyleBridge.Engine.Editing.EditMethod.Optimize ? [0.5, 1, 2] : multipliers)
             {
-                double strength = StyleBridge.Engine.Editing.EditRequest.DefaultStrength(method) * m;
+                double strength = pipeline.DefaultStrength(method) * m;
                 var r = EditEvaluation.Colour(pipeline, encoded, oracle, method, strength);
                 string bold = m == 1 ? "**" : "";
                 page.AppendLine($"| {method.ToString().ToLowerInvariant()} | {bold}{strength:0.##}{bold} | {bold}{Pct(r.Success)}{bold} | {bold}{Pct(r.Preservation)}{bold} | {PerAttribute(r)} |");
@@ -330,7 +330,7 @@ internal static class EvalCommand
         if (methods.Contains(StyleBridge.Engine.Editing.EditMethod.Global))
         {
             // StyleCLIP's other knob: β keeps the channels whose relevance |fs3·Δt| reaches it
-            double alpha = StyleBridge.Engine.Editing.EditRequest.DefaultStrength(StyleBridge.Engine.Editing.EditMethod.Global);
+            double alpha = pipeline.DefaultStrength(StyleBridge.Engine.Editing.EditMethod.Global);
             page.AppendLine($"Global directions against the disentanglement threshold β at α = {alpha:0.##} (channels: the conv style channels an edit moves, of {pipeline.Generator.StyleSpace.TotalDimWithoutToRgb}):");
             page.AppendLine();
             EditTable(page, "β", "channels", "---:");
@@ -354,7 +354,7 @@ internal static class EvalCommand
             EditTable(page, "method", "strength");
             foreach (var method in methods)
             {
-                double strength = StyleBridge.Engine.Editing.EditRequest.DefaultStrength(method);
+                double strength = pipeline.DefaultStrength(method);
                 var r = EditEvaluation.Colour(pipeline, refinedInputs, oracle, method, strength);
                 page.AppendLine($"| {method.ToString().ToLowerInvariant()} | {strength:0.##} | {Pct(r.Success)} | {Pct(r.Preservation)} | {PerAttribute(r)} |");
                 log.WriteLine($"edit {method} α={strength:0.##} from refined inversions: success {Pct(r.Success)}, preservation {Pct(r.Preservation)} ({Named(r)})");

@@ -418,9 +418,9 @@ internal static class TrainCommands
     }
 
     /// <summary>
-    /// <c>stylebridge train csla-text-centre</c>: calibrates the set's CSLA file for text to image: its text centre
+    /// <c>stylebridge train csla-text-centre</c>: calibrates the set's CSLA file for inference: its text centre
     /// c_txt, the mean embedding of the prompts (a file, one per line; default: the Shapes world's canonical captions
-    /// that name no held-out pair), and text to image's default α. The mappers are unchanged; the file's manifest
+    /// that name no held-out pair), text to image's default α and editing's. The mappers are unchanged; the file's manifest
     /// entry keeps its training command and metrics and adds this step.
     /// </summary>
     private static Command CslaTextCentre()
@@ -438,9 +438,15 @@ internal static class TrainCommands
         var shrinkage = new Option<double>("--text-map-shrinkage") { Description = "shrinkage of the caption covariance toward its mean variance, in [0, 1]", DefaultValueFactory = _ => 0.1 };
         shrinkage.Validators.Add(r => { if (r.GetValueOrDefault<double>() is not (>= 0 and <= 1)) r.AddError("--text-map-shrinkage must lie in [0, 1]"); });
         var seed = new Option<ulong>("--seed") { Description = "seed of the text map's generator samples", DefaultValueFactory = _ => 7 };
-        var command = new Command("csla-text-centre", "Calibrate CSLA's text centre (mean prompt embedding), optionally its text map, and its text-to-image strength")
+        var editStrength = new Option<double?>("--edit-strength") { Description = $"editing's default α, in (0, {StyleBridge.Models.Csla.CslaConfig.MaxEditStrength}] (default: the file's own)" };
+        editStrength.Validators.Add(r =>
         {
-            models, prompts, strength, output, mapSamples, shrinkage, seed,
+            if (r.GetValueOrDefault<double?>() is { } a && a is not (> 0 and <= StyleBridge.Models.Csla.CslaConfig.MaxEditStrength))
+                r.AddError($"--edit-strength must lie in (0, {StyleBridge.Models.Csla.CslaConfig.MaxEditStrength}]");
+        });
+        var command = new Command("csla-text-centre", "Calibrate CSLA's text centre (mean prompt embedding), optionally its text map, its text-to-image strength and its edit strength")
+        {
+            models, prompts, strength, output, mapSamples, shrinkage, seed, editStrength,
         };
         command.SetAction((result, cancel) => Task.FromResult(CommandErrors.Guarded(result, () =>
         {
@@ -472,7 +478,8 @@ internal static class TrainCommands
                 : null;
             string? mapDescription = map is null ? null
                 : $"{description} onto {samples} generator samples (seed {result.GetValue(seed)}), caption covariance shrunk by {result.GetValue(shrinkage).ToString(CultureInfo.InvariantCulture)}";
-            using var calibrated = csla.WithTextCentre(centre, description, result.GetValue(strength), map, mapDescription);
+            using var centred = csla.WithTextCentre(centre, description, result.GetValue(strength), map, mapDescription);
+            using var calibrated = centred.WithEditStrength(result.GetValue(editStrength) ?? csla.Config.EditStrength);
             calibrated.Save(path);
 
             string directory = Path.GetDirectoryName(path)!;
@@ -485,13 +492,14 @@ internal static class TrainCommands
                 ["text_centre_prompts"] = list.Count,
                 ["text_strength"] = result.GetValue(strength),
                 ["text_map_samples"] = samples,
+                ["edit_strength"] = calibrated.Config.EditStrength,
             };
             var entry = StyleBridge.Engine.ModelSets.ModelManifest.Upsert(directory, name,
                 previous is null ? step : $"{previous.Command} (revision {previous.Revision}) && {step}", previous?.Seed, revision, metrics);
             result.InvocationConfiguration.Output.WriteLine(
                 $"csla-text-centre: {path}: c_txt from {description} (|c_txt| {centre.norm().item<float>():F3}), " +
                 (map is null ? "no text map" : $"text map from {mapDescription} (eigenvalues {MapRange(map)})") +
-                $", text strength {result.GetValue(strength)}, recorded (sha256 {entry.Sha256[..12]}…)");
+                $", text strength {result.GetValue(strength)}, edit strength {calibrated.Config.EditStrength}, recorded (sha256 {entry.Sha256[..12]}…)");
         })));
         return command;
     }

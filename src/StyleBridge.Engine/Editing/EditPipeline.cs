@@ -38,6 +38,7 @@ public sealed record EditRequest
 {
     public const int MaxTextLength = 300;
     public const int MaxOptimizationSteps = 500;
+    public const double MaxStrength = CslaConfig.MaxEditStrength;
 
     /// <summary>StyleCLIP's β.</summary>
     public const double DefaultDisentanglement = 0.15;
@@ -46,7 +47,7 @@ public sealed record EditRequest
     public required string Target { get; init; }
     public EditMethod Method { get; init; } = EditMethod.Global;
 
-    /// <summary>α; null takes the method's default (<see cref="DefaultStrength"/>).</summary>
+    /// <summary>α; null takes the method's default (<see cref="EditPipeline.DefaultStrength"/>).</summary>
     public double? Strength { get; init; }
 
     /// <summary>β of global directions (channels with |fs3·Δt| below it stay).</summary>
@@ -59,17 +60,14 @@ public sealed record EditRequest
     public CslaDirection CslaDirection { get; init; } = CslaDirection.Residual;
 
     /// <summary>
-    /// α when a request names none. CSLA's 0.8 comes from the Shapes editing sweep (docs/shapes-world.md, fifteenth
-    /// session): it keeps α = 1's success and loses less of the scene.
+    /// α when a request names none and the model set gives none: CSLA's own default is its file's edit strength
+    /// (<see cref="EditPipeline.DefaultStrength"/>), csla.md §6's 1 for a file that carries none.
     /// </summary>
     public static double DefaultStrength(EditMethod method) => method switch
     {
         EditMethod.Global => 4.0,
-        EditMethod.Csla => 0.8,
         _ => 1.0,
     };
-
-    public double EffectiveStrength => Strength ?? DefaultStrength(Method);
 
     public void Validate()
     {
@@ -80,8 +78,8 @@ public sealed record EditRequest
             if (text.Length > MaxTextLength)
                 throw new ArgumentException($"{name}: at most {MaxTextLength} characters, got {text.Length}");
         }
-        if (!double.IsFinite(EffectiveStrength) || Math.Abs(EffectiveStrength) > 50)
-            throw new ArgumentException($"strength: must lie in [-50, 50], got {EffectiveStrength}");
+        if (Strength is { } strength && (!double.IsFinite(strength) || Math.Abs(strength) > MaxStrength))
+            throw new ArgumentException($"strength: must lie in [-{MaxStrength}, {MaxStrength}], got {strength}");
         if (!double.IsFinite(Disentanglement) || Disentanglement is < 0 or > 1)
             throw new ArgumentException($"disentanglement: must lie in [0, 1], got {Disentanglement}");
         if (Steps is < 1 or > MaxOptimizationSteps)
@@ -143,6 +141,17 @@ public sealed class EditPipeline : IDisposable
 
     /// <summary>How images enter CLIP here (the Shapes CLIP's own preprocessing; StyleCLIP's pool path for the FFHQ set).</summary>
     public ClipImageTransform ImageTransform { get; init; }
+
+    /// <summary>α when a request names none: CSLA's is the CSLA file's edit strength, the others' <see cref="EditRequest.DefaultStrength"/>.</summary>
+    public double DefaultStrength(EditMethod method) =>
+        method == EditMethod.Csla && Csla is not null ? Csla.Config.EditStrength : EditRequest.DefaultStrength(method);
+
+    /// <summary>The α an edit of <paramref name="request"/> uses.</summary>
+    public double StrengthOf(EditRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return request.Strength ?? DefaultStrength(request.Method);
+    }
 
     public static EditPipeline Open(ModelSet set)
     {
@@ -249,7 +258,7 @@ public sealed class EditPipeline : IDisposable
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(request);
         request.Validate();
-        double alpha = request.EffectiveStrength;
+        double alpha = StrengthOf(request);
         using var scope = NewDisposeScope();
         var space = Generator.StyleSpace;
         switch (request.Method)

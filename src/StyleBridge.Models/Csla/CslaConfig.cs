@@ -53,7 +53,8 @@ public enum CslaOutput
 /// <see cref="NeutralPrompt"/> is the text centre of generation (Fig. 1 uses "a person" for faces) unless the file
 /// carries a calibrated one: <see cref="TextCentreSource"/> names what the stored <c>c_txt</c> averages, and
 /// <see cref="TextStrength"/> is text to image's default α; <see cref="TextMapSource"/>, where set, names the statistics
-/// of the stored text map <c>t_map</c> (<see cref="CslaModel.TextMap"/>).
+/// of the stored text map <c>t_map</c> (<see cref="CslaModel.TextMap"/>). <see cref="EditStrength"/> is editing's default
+/// α (csla.md §6 scales Δw by 1; a generator may keep more of the scene at less).
 /// </summary>
 public sealed record CslaConfig(
     int EmbedDim,
@@ -67,8 +68,12 @@ public sealed record CslaConfig(
     CslaOutput Output = CslaOutput.Styles,
     string? TextCentreSource = null,
     double TextStrength = 1.0,
-    string? TextMapSource = null)
+    string? TextMapSource = null,
+    double EditStrength = 1.0)
 {
+    /// <summary>The largest default strength a file may carry, for text to image and for editing.</summary>
+    public const double MaxTextStrength = 2, MaxEditStrength = 50;
+
     public const string MetadataKey = "csla_config";
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };

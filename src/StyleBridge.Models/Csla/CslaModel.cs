@@ -235,8 +235,8 @@ public sealed class CslaModel : TorchModule
         ArgumentException.ThrowIfNullOrWhiteSpace(source);
         if (centre.ndim != 1 || centre.shape[0] != Config.EmbedDim)
             throw new ArgumentException($"the text centre must be [{Config.EmbedDim}], got {TensorBytes.Format(centre.shape)}", nameof(centre));
-        if (!double.IsFinite(textStrength) || textStrength is <= 0 or > 2)
-            throw new ArgumentOutOfRangeException(nameof(textStrength), textStrength, "the text strength must lie in (0, 2]");
+        if (!double.IsFinite(textStrength) || textStrength is <= 0 or > CslaConfig.MaxTextStrength)
+            throw new ArgumentOutOfRangeException(nameof(textStrength), textStrength, $"the text strength must lie in (0, {CslaConfig.MaxTextStrength}]");
         if (textMap is not null)
         {
             ArgumentException.ThrowIfNullOrWhiteSpace(textMapSource);
@@ -254,12 +254,25 @@ public sealed class CslaModel : TorchModule
             generator, state);
     }
 
+    /// <summary>A copy of this model whose editing default α is <paramref name="editStrength"/>, in (0, 50].</summary>
+    public CslaModel WithEditStrength(double editStrength)
+    {
+        if (!double.IsFinite(editStrength) || editStrength is <= 0 or > CslaConfig.MaxEditStrength)
+            throw new ArgumentOutOfRangeException(nameof(editStrength), editStrength, $"the edit strength must lie in (0, {CslaConfig.MaxEditStrength}]");
+        return Loaded(Config with { EditStrength = editStrength }, generator, StateDicts.Of(this).ToDictionary(kv => kv.Key, kv => kv.Value));
+    }
+
     public static CslaModel FromFile(string path, Generator generator)
     {
         using var state = SafeTensors.Load(path);
         if (!state.Metadata.TryGetValue(CslaConfig.MetadataKey, out string? json))
             throw new WeightFormatException(path, $"no '{CslaConfig.MetadataKey}' metadata: not a CSLA file written by stylebridge train csla");
-        return Loaded(CslaConfig.FromJson(json), generator, state);
+        var config = CslaConfig.FromJson(json);
+        if (!double.IsFinite(config.TextStrength) || config.TextStrength is <= 0 or > CslaConfig.MaxTextStrength)
+            throw new WeightFormatException(path, $"text strength {config.TextStrength} outside (0, {CslaConfig.MaxTextStrength}]");
+        if (!double.IsFinite(config.EditStrength) || config.EditStrength is <= 0 or > CslaConfig.MaxEditStrength)
+            throw new WeightFormatException(path, $"edit strength {config.EditStrength} outside (0, {CslaConfig.MaxEditStrength}]");
+        return Loaded(config, generator, state);
     }
 
     /// <summary>A frozen model of <paramref name="config"/> holding <paramref name="state"/> (every key, nothing else).</summary>

@@ -29,6 +29,8 @@ public sealed class CslaTextCentreCommandTests
         using var generator = opened.LoadGenerator();
         using var loaded = CslaModel.FromFile(opened.PathOf(ModelSet.CslaFile), generator);
         Assert.Equal(1.5, loaded.Config.TextStrength);
+        Assert.Equal(1.0, loaded.Config.EditStrength);
+        Assert.Equal(1.0, entry.Metrics["edit_strength"]);
         Assert.Equal("2 prompts of prompts.txt", loaded.Config.TextCentreSource);
         using var tinyClip = TestModelSet.GoldenClip();
         using var expected = StyleBridge.Engine.Training.CslaTextCentres.Compute(tinyClip, opened.LoadTokenizer(), loaded, ["a red circle", "a blue square on the left"]);
@@ -63,6 +65,38 @@ public sealed class CslaTextCentreCommandTests
         Assert.True(map.allclose(map.T, rtol: 1e-5, atol: 1e-6));
         using var identity = eye(loaded.Config.EmbedDim);
         Assert.False(map.allclose(identity, rtol: 1e-3, atol: 1e-3));
+    }
+
+    [Fact]
+    public void The_edit_strength_is_set_on_request_and_kept_by_a_later_calibration()
+    {
+        using var set = SetWithUntrainedCsla();
+        string prompts = set.File("prompts.txt");
+        File.WriteAllLines(prompts, ["a red circle", "a blue square on the left"]);
+
+        var refused = Cli.Run("train", "csla-text-centre", "--models", set.Root, "--prompts", prompts, "--edit-strength", "0");
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("--edit-strength", refused.Error);
+
+        Assert.Contains("edit strength 0.6", Cli.Succeed("train", "csla-text-centre", "--models", set.Root, "--prompts", prompts, "--edit-strength", "0.6").Output);
+        Cli.Succeed("train", "csla-text-centre", "--models", set.Root, "--prompts", prompts, "--strength", "1.25");
+        var opened = ModelSet.Open(set.Root);
+        opened.VerifyAll();
+        Assert.Equal(0.6, ModelManifest.Load(set.Root).Find(ModelSet.CslaFile)!.Metrics["edit_strength"]);
+        using var generator = opened.LoadGenerator();
+        using var loaded = CslaModel.FromFile(opened.PathOf(ModelSet.CslaFile), generator);
+        Assert.Equal(0.6, loaded.Config.EditStrength);
+        Assert.Equal(1.25, loaded.Config.TextStrength);
+
+        // a file from before the edit strength existed reads as csla.md's unit strength; one out of range is refused
+        var old = loaded.Config with { EditStrength = 1.0 };
+        string json = old.ToJson().Replace(",\"EditStrength\":1", "", StringComparison.Ordinal);
+        Assert.DoesNotContain("EditStrength", json);
+        Assert.Equal(1.0, CslaConfig.FromJson(json).EditStrength);
+        string wrong = set.File("wrong.safetensors");
+        using (var bad = new CslaModel(loaded.Config with { EditStrength = 80, TextCentreSource = null, TextMapSource = null }, generator))
+            bad.Save(wrong);
+        Assert.Throws<StyleBridge.Torch.Serialization.WeightFormatException>(() => CslaModel.FromFile(wrong, generator));
     }
 
     /// <summary>A test set with an untrained two-layer CSLA file recorded as trained by "train csla --steps 1" (seed 4, revision abc).</summary>

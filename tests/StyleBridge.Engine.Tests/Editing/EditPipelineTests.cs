@@ -104,6 +104,28 @@ public sealed class EditPipelineTests : IDisposable
     }
 
     [Fact]
+    public void Csla_takes_its_files_edit_strength_when_a_request_names_none()
+    {
+        using var scope = NewDisposeScope();
+        using var half = models.Csla.WithEditStrength(0.5);
+        using var halfPipeline = new EditPipeline(models.Clip, TinyModels.Tokenizer.Value, models.Generator, half, directions, null);
+        Assert.Equal(1.0, pipeline.DefaultStrength(EditMethod.Csla));
+        Assert.Equal(0.5, halfPipeline.DefaultStrength(EditMethod.Csla));
+        Assert.Equal(4.0, halfPipeline.DefaultStrength(EditMethod.Global));
+        var request = new EditRequest { Source = "a red shape", Target = "a blue shape", Method = EditMethod.Csla };
+        Assert.Equal(0.5, halfPipeline.StrengthOf(request));
+        Assert.Equal(0.7, halfPipeline.StrengthOf(request with { Strength = 0.7 }));
+
+        using var source = halfPipeline.Invert(Images(2));
+        using var byDefault = halfPipeline.Edit(source.Code, request);
+        using var named = pipeline.Edit(source.Code, request with { Strength = 0.5 });
+        Assert.True(byDefault.Code.WPlus.sub(source.Code.WPlus).abs().max().item<float>() > 1e-4, "the default moves the latent");
+        Assert.True(byDefault.Code.WPlus.sub(named.Code.WPlus).abs().max().item<float>() < 1e-6);
+        Assert.Throws<ArgumentOutOfRangeException>(() => models.Csla.WithEditStrength(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => models.Csla.WithEditStrength(double.NaN));
+    }
+
+    [Fact]
     public void Optimisation_moves_the_latent_and_can_be_cancelled()
     {
         using var scope = NewDisposeScope();
