@@ -93,35 +93,59 @@ internal static class EvalCommand
             log.WriteLine($"text to image: {label}, K=16 trained pairs: all three {Pct(r.AllThree)}");
         }
         bool mapped = csla.TextCentre is not null && csla.TextMap is not null;
-        if (mapped)
+        bool banked = csla.TextCentre is not null && csla.TextBank is not null;
+        // what the image bank and the text map each add: the calibrated path without the bank, then without both
+        var variants = new List<(string Label, Func<StyleBridge.Models.Csla.CslaModel> Make)>();
+        if (banked && mapped)
+            variants.Add(($"csla, calibrated centre with the text map, without the image bank, α = {strength.ToString(CultureInfo.InvariantCulture)}",
+                () => csla.WithTextBank(null)));
+        if (banked || mapped)
+            variants.Add(($"csla, calibrated centre without {(banked ? "the image bank or " : "")}the text map, α = {strength.ToString(CultureInfo.InvariantCulture)}",
+                () =>
+                {
+                    using var unbanked = csla.WithTextBank(null);
+                    return unbanked.WithTextCentre(csla.TextCentre!, csla.Config.TextCentreSource!, strength);
+                }));
+        foreach (var (label, make) in variants)
         {
-            // the same calibrated centre and α without the text map: what the map itself adds
-            using var plain = csla.WithTextCentre(csla.TextCentre!, csla.Config.TextCentreSource!, strength);
-            using var plainPipeline = new StyleBridge.Engine.Generation.TextToImagePipeline(pipeline.Clip, pipeline.Tokenizer, pipeline.Generator, null, plain,
+            using var variant = make();
+            using var variantPipeline = new StyleBridge.Engine.Generation.TextToImagePipeline(pipeline.Clip, pipeline.Tokenizer, pipeline.Generator, null, variant,
                 pipeline.Transform);
-            string label = $"csla, calibrated centre without the text map, α = {strength.ToString(CultureInfo.InvariantCulture)}";
             foreach (var (prompts, name) in new[] { (trained, "trained pairs"), (held, "held-out pairs") })
             {
-                var r = TextToImageEvaluation.Evaluate(plainPipeline, oracle, StyleBridge.Engine.Generation.GenerationMethod.Csla, prompts, imagesPerPrompt, 16, 0x7E57_0000);
+                var r = TextToImageEvaluation.Evaluate(variantPipeline, oracle, StyleBridge.Engine.Generation.GenerationMethod.Csla, prompts, imagesPerPrompt, 16, 0x7E57_0000);
                 page.AppendLine(TextToImageRow(label, 16, name, r));
                 log.WriteLine($"text to image: {label}, K=16 {name}: all three {Pct(r.AllThree)}");
             }
         }
         page.AppendLine();
         string shown = strength.ToString(CultureInfo.InvariantCulture);
+        string mapText = "the set's text map T, the Gaussian optimal-transport map of caption residuals onto image residuals " +
+                         $"({csla.Config.TextMapSource}; `--text-map-samples`)";
         string calibrated = csla.TextCentre is null
             ? $"The CSLA rows above take each prompt's embedding relative to the neutral prompt \"{csla.NeutralPrompt}\" (csla.md §3.4) at α = {shown}."
-            : $"The CSLA rows above take each prompt's embedding relative to the set's calibrated text centre c_txt, the mean embedding of " +
-              $"{csla.Config.TextCentreSource} (`stylebridge train csla-text-centre`), " +
-              (mapped
-                  ? "carried by the set's text map T, the Gaussian optimal-transport map of caption residuals onto image residuals " +
-                    $"({csla.Config.TextMapSource}; `--text-map-samples`), at its text strength α = {shown}: Δf = (t − c_txt)·T − (f_base − c_img)"
-                  : $"at its text strength α = {shown}: Δf = (t − c_txt) − (f_base − c_img)") +
-              " for each candidate's random base. The paper's neutral prompt lies far from every caption of this " +
-              "world, so residuals from it are about twice the size of the image residuals the mappers learnt.";
-        page.AppendLine(calibrated + $" {(mapped ? "The next two rows" : "The last rows")} are csla.md §3.4's alternatives: the neutral prompt's own embedding, " +
-                        "and the training image centre c_img (`--csla-text-centre image`: Δf = t − f_base)" +
-                        (mapped ? "; the last two take the same centre and α without T." : "."));
+            : banked
+                ? $"The CSLA rows above stand each prompt in by its image prototype p(t), the mean image embedding of the {csla.Config.TextBankTopK} images " +
+                  $"nearest to the prompt by cosine in the set's image bank ({csla.Config.TextBankSource}; `--text-bank-samples`), at its text strength " +
+                  $"α = {shown}: Δf = p(t) − f_base for each candidate's random base, a residual between two image embeddings as the mappers learnt. " +
+                  $"The set's calibrated text centre c_txt is the mean embedding of {csla.Config.TextCentreSource} (`stylebridge train csla-text-centre`); " +
+                  "residuals from the paper's neutral prompt, which lies far from every caption of this world, are about twice the size of the image residuals."
+                : $"The CSLA rows above take each prompt's embedding relative to the set's calibrated text centre c_txt, the mean embedding of " +
+                  $"{csla.Config.TextCentreSource} (`stylebridge train csla-text-centre`), " +
+                  (mapped
+                      ? $"carried by {mapText}, at its text strength α = {shown}: Δf = (t − c_txt)·T − (f_base − c_img)"
+                      : $"at its text strength α = {shown}: Δf = (t − c_txt) − (f_base − c_img)") +
+                  " for each candidate's random base. The paper's neutral prompt lies far from every caption of this " +
+                  "world, so residuals from it are about twice the size of the image residuals the mappers learnt.";
+        string rest = (banked, mapped) switch
+        {
+            (true, true) => $"; then the calibrated path without the bank, Δf = (t − c_txt)·T − (f_base − c_img) with {mapText}, and without either.",
+            (true, false) => "; the last two take Δf = (t − c_txt) − (f_base − c_img) without the bank.",
+            (false, true) => "; the last two take the same centre and α without T.",
+            _ => ".",
+        };
+        page.AppendLine(calibrated + $" {(banked || mapped ? "The next two rows" : "The last rows")} are csla.md §3.4's alternatives: the neutral prompt's own embedding, " +
+                        "and the training image centre c_img (`--csla-text-centre image`: Δf = t − f_base)" + rest);
     }
 
     /// <summary>

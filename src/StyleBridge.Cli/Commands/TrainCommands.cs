@@ -420,7 +420,7 @@ internal static class TrainCommands
     /// <summary>
     /// <c>stylebridge train csla-text-centre</c>: calibrates the set's CSLA file for inference: its text centre
     /// c_txt, the mean embedding of the prompts (a file, one per line; default: the Shapes world's canonical captions
-    /// that name no held-out pair), text to image's default α and editing's. The mappers are unchanged; the file's manifest
+    /// that name no held-out pair), optionally its text map and image bank, text to image's default α and editing's. The mappers are unchanged; the file's manifest
     /// entry keeps its training command and metrics and adds this step.
     /// </summary>
     private static Command CslaTextCentre()
@@ -444,10 +444,25 @@ internal static class TrainCommands
             if (r.GetValueOrDefault<double?>() is { } a && a is not (> 0 and <= StyleBridge.Models.Csla.CslaConfig.MaxEditStrength))
                 r.AddError($"--edit-strength must lie in (0, {StyleBridge.Models.Csla.CslaConfig.MaxEditStrength}]");
         });
-        var command = new Command("csla-text-centre", "Calibrate CSLA's text centre (mean prompt embedding), optionally its text map, its text-to-image strength and its edit strength")
+        var bankSamples = new Option<int>("--text-bank-samples")
         {
-            models, prompts, strength, output, mapSamples, shrinkage, seed, editStrength,
+            Description = "generator samples for the image bank (a prompt's top-k nearest images form its prototype for text to image; 0: no bank)",
+            DefaultValueFactory = _ => 0,
         };
+        bankSamples.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--text-bank-samples must not be negative"); });
+        var bankTopK = new Option<int>("--text-bank-top-k") { Description = "bank images averaged into a prompt's prototype", DefaultValueFactory = _ => 8 };
+        bankTopK.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--text-bank-top-k must be at least 1"); });
+        var command = new Command("csla-text-centre",
+            "Calibrate CSLA's text centre (mean prompt embedding), optionally its text map and image bank, its text-to-image strength and its edit strength")
+        {
+            models, prompts, strength, output, mapSamples, shrinkage, seed, editStrength, bankSamples, bankTopK,
+        };
+        command.Validators.Add(r =>
+        {
+            int n = r.GetValue(bankSamples);
+            if (n > 0 && r.GetValue(bankTopK) > n)
+                r.AddError("--text-bank-top-k must not exceed --text-bank-samples");
+        });
         command.SetAction((result, cancel) => Task.FromResult(CommandErrors.Guarded(result, () =>
         {
             // the revision before the file is rewritten: a set inside the checkout would read as "+dirty" after it
@@ -478,8 +493,12 @@ internal static class TrainCommands
                 : null;
             string? mapDescription = map is null ? null
                 : $"{description} onto {samples} generator samples (seed {result.GetValue(seed)}), caption covariance shrunk by {result.GetValue(shrinkage).ToString(CultureInfo.InvariantCulture)}";
+            int banked = result.GetValue(bankSamples);
+            using var bank = banked > 0 ? CslaTextCentres.ImageBank(clip, g, banked, result.GetValue(seed)) : null;
+            string? bankDescription = bank is null ? null : $"{banked} generator samples (seed {result.GetValue(seed)})";
             using var centred = csla.WithTextCentre(centre, description, result.GetValue(strength), map, mapDescription);
-            using var calibrated = centred.WithEditStrength(result.GetValue(editStrength) ?? csla.Config.EditStrength);
+            using var banks = centred.WithTextBank(bank, bankDescription, result.GetValue(bankTopK));
+            using var calibrated = banks.WithEditStrength(result.GetValue(editStrength) ?? csla.Config.EditStrength);
             calibrated.Save(path);
 
             string directory = Path.GetDirectoryName(path)!;
@@ -493,12 +512,15 @@ internal static class TrainCommands
                 ["text_strength"] = result.GetValue(strength),
                 ["text_map_samples"] = samples,
                 ["edit_strength"] = calibrated.Config.EditStrength,
+                ["text_bank_samples"] = banked,
+                ["text_bank_top_k"] = bank is null ? 0 : calibrated.Config.TextBankTopK,
             };
             var entry = StyleBridge.Engine.ModelSets.ModelManifest.Upsert(directory, name,
                 previous is null ? step : $"{previous.Command} (revision {previous.Revision}) && {step}", previous?.Seed, revision, metrics);
             result.InvocationConfiguration.Output.WriteLine(
                 $"csla-text-centre: {path}: c_txt from {description} (|c_txt| {centre.norm().item<float>():F3}), " +
                 (map is null ? "no text map" : $"text map from {mapDescription} (eigenvalues {MapRange(map)})") +
+                (bank is null ? ", no image bank" : $", image bank of {bankDescription}, prototypes of the {calibrated.Config.TextBankTopK} nearest") +
                 $", text strength {result.GetValue(strength)}, edit strength {calibrated.Config.EditStrength}, recorded (sha256 {entry.Sha256[..12]}…)");
         })));
         return command;

@@ -15,7 +15,7 @@ public enum CslaTextCentre
 {
     /// <summary>
     /// The mappers' text centre: the calibrated c_txt where the file has one, else the neutral prompt's embedding; a
-    /// residual of the same modality (the default).
+    /// residual of the same modality (the default). A file with an image bank takes the prompt's image prototype instead.
     /// </summary>
     Neutral,
 

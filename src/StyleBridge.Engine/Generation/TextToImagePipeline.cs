@@ -233,8 +233,11 @@ public sealed class TextToImagePipeline : IDisposable
             _ when calibrated => csla.TextCentre,
             _ => csla.PrepareEmbedding(Clip.EncodeText(ClipTokenIds.FromTexts(Tokenizer, [csla.NeutralPrompt]))),
         };
-        // the text map belongs to the calibrated centre: it was fitted to residuals from c_txt
-        var deltaF = csla.DeltaFForText(conditions, centre, baseEmbedding, calibrated ? csla.TextMap : null);
+        // the calibrated path stands the prompt in by its image-space prototype where the file has an image bank, else
+        // by its residual from c_txt, carried by the text map (fitted to residuals from c_txt) where there is one
+        var deltaF = calibrated && csla.TextBank is not null
+            ? csla.DeltaFFromBank(conditions, baseEmbedding)
+            : csla.DeltaFForText(conditions, centre, baseEmbedding, calibrated ? csla.TextMap : null);
         var (w, styles) = csla.Apply(deltaF, baseW, strength);
         var wplus = Generator.Broadcast(w);
         return (wplus, csla.Config.Output == StyleBridge.Models.Csla.CslaOutput.W ? Generator.Styles(wplus) : styles);

@@ -67,9 +67,32 @@ public static class CslaTextCentres
             throw new ArgumentOutOfRangeException(nameof(shrinkage), shrinkage, "shrinkage must lie in [0, 1]");
         using var scope = NewDisposeScope();
         using var mode = no_grad();
-        var transform = new ClipImageTransform(clip.Config.ImageResolution);
         var textResiduals = PreparedTexts(clip, tokenizer, csla, prompts, batch).sub(textCentre.to(ScalarType.Float64));
 
+        var imageResiduals = csla.PrepareEmbedding(ImageBank(clip, generator, samples, seed, batch)).to(ScalarType.Float64)
+            .sub(csla.ImageCentre.to(ScalarType.Float64));
+
+        var sigmaText = Covariance(textResiduals);
+        long d = sigmaText.shape[0];
+        double meanVariance = sigmaText.trace().item<double>() / d;
+        sigmaText = sigmaText.mul(1 - shrinkage).add(eye(d, dtype: ScalarType.Float64).mul(shrinkage * meanVariance));
+        return GaussianTransport(sigmaText, Covariance(imageResiduals)).to(ScalarType.Float32).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Raw CLIP image embeddings [N, D] of <paramref name="samples"/> generator samples drawn from <paramref name="seed"/>
+    /// (z ~ N(0, I), ψ = 1, the generator's fixed noise, as text to image draws its bases): the text map's image side and
+    /// the image bank of <see cref="StyleBridge.Models.Csla.CslaModel.TextPrototype"/>.
+    /// </summary>
+    public static Tensor ImageBank(ClipModel clip, Generator generator, int samples, ulong seed, int batch = 250)
+    {
+        ArgumentNullException.ThrowIfNull(clip);
+        ArgumentNullException.ThrowIfNull(generator);
+        if (samples < 1)
+            throw new ArgumentOutOfRangeException(nameof(samples), samples, "at least one sample");
+        using var scope = NewDisposeScope();
+        using var mode = no_grad();
+        var transform = new ClipImageTransform(clip.Config.ImageResolution);
         var random = new RandomGenerator(seed);
         var images = new List<Tensor>();
         for (int start = 0; start < samples; start += batch)
@@ -77,15 +100,9 @@ public static class CslaTextCentres
             using var part = NewDisposeScope();
             var z = randn([Math.Min(batch, samples - start), generator.Config.StyleDim], generator: random);
             var pixels = generator.Synthesize(generator.Broadcast(generator.Map(z)), SynthesisOptions.Default);
-            images.Add(csla.PrepareEmbedding(clip.EncodeImage(transform.Apply(pixels))).to(ScalarType.Float64).MoveToOuterDisposeScope());
+            images.Add(clip.EncodeImage(transform.Apply(pixels)).MoveToOuterDisposeScope());
         }
-        var imageResiduals = cat(images).sub(csla.ImageCentre.to(ScalarType.Float64));
-
-        var sigmaText = Covariance(textResiduals);
-        long d = sigmaText.shape[0];
-        double meanVariance = sigmaText.trace().item<double>() / d;
-        sigmaText = sigmaText.mul(1 - shrinkage).add(eye(d, dtype: ScalarType.Float64).mul(shrinkage * meanVariance));
-        return GaussianTransport(sigmaText, Covariance(imageResiduals)).to(ScalarType.Float32).MoveToOuterDisposeScope();
+        return cat(images).MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -54,7 +54,9 @@ public enum CslaOutput
 /// carries a calibrated one: <see cref="TextCentreSource"/> names what the stored <c>c_txt</c> averages, and
 /// <see cref="TextStrength"/> is text to image's default α; <see cref="TextMapSource"/>, where set, names the statistics
 /// of the stored text map <c>t_map</c> (<see cref="CslaModel.TextMap"/>). <see cref="EditStrength"/> is editing's default
-/// α (csla.md §6 scales Δw by 1; a generator may keep more of the scene at less).
+/// α (csla.md §6 scales Δw by 1; a generator may keep more of the scene at less). <see cref="TextBankSource"/>, where
+/// set, names the generator samples whose image embeddings the stored image bank <c>f_bank</c> [<see cref="TextBankSize"/>, D]
+/// holds, from which a prompt's <see cref="TextBankTopK"/> nearest form its image-space prototype (<see cref="CslaModel.TextPrototype"/>).
 /// </summary>
 public sealed record CslaConfig(
     int EmbedDim,
@@ -69,7 +71,10 @@ public sealed record CslaConfig(
     string? TextCentreSource = null,
     double TextStrength = 1.0,
     string? TextMapSource = null,
-    double EditStrength = 1.0)
+    double EditStrength = 1.0,
+    string? TextBankSource = null,
+    int TextBankSize = 0,
+    int TextBankTopK = 8)
 {
     /// <summary>The largest default strength a file may carry, for text to image and for editing.</summary>
     public const double MaxTextStrength = 2, MaxEditStrength = 50;

@@ -108,6 +108,12 @@ public sealed class CslaModel : TorchModule
             RegisterBuffer("c_txt", zeros(config.EmbedDim));
         if (config.TextMapSource is not null)
             RegisterBuffer("t_map", eye(config.EmbedDim));
+        if (config.TextBankSource is not null)
+        {
+            if (config.TextBankTopK < 1 || config.TextBankSize < config.TextBankTopK)
+                throw new ArgumentException($"an image bank needs 1 ≤ top-k ≤ its size, got top-k {config.TextBankTopK} of {config.TextBankSize}");
+            RegisterBuffer("f_bank", zeros(config.TextBankSize, config.EmbedDim));
+        }
     }
 
     public CslaConfig Config { get; }
@@ -134,6 +140,40 @@ public sealed class CslaModel : TorchModule
     /// names their samples); null where the file has none, and then text residuals enter the mapper as they are.
     /// </summary>
     public Tensor? TextMap => TryBuffer("t_map");
+
+    /// <summary>
+    /// The image bank [N, D]: raw CLIP image embeddings of generator samples (<see cref="CslaConfig.TextBankSource"/>);
+    /// null where the file has none. Text to image's calibrated path then stands a prompt in by its
+    /// <see cref="TextPrototype"/> instead of the text residual.
+    /// </summary>
+    public Tensor? TextBank => TryBuffer("f_bank");
+
+    /// <summary>
+    /// A prompt's image-space prototype [B, D]: the mean raw embedding of the <see cref="CslaConfig.TextBankTopK"/> bank
+    /// images nearest to each text embedding of <paramref name="text"/> [B, D] by cosine. CLIP's shared space picks the
+    /// images; the mapper then sees a residual between two image embeddings, the kind it was trained on.
+    /// </summary>
+    public Tensor TextPrototype(Tensor text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var bank = TextBank ?? throw new InvalidOperationException("this CSLA file has no image bank (train csla-text-centre --text-bank-samples)");
+        if (text.ndim != 2 || text.shape[1] != Config.EmbedDim)
+            throw new ArgumentException($"text embeddings must be [B, {Config.EmbedDim}], got {TensorBytes.Format(text.shape)}", nameof(text));
+        using var scope = NewDisposeScope();
+        var t = text.to(bank.dtype);
+        var similarity = t.div(t.norm(1, true).clamp_min(1e-8)).matmul(bank.div(bank.norm(1, true).clamp_min(1e-8)).T);
+        var (_, nearest) = similarity.topk(Config.TextBankTopK, 1);
+        return bank.index_select(0, nearest.flatten()).reshape(t.shape[0], Config.TextBankTopK, Config.EmbedDim).mean([1])
+            .MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Δf for text to image from the image bank: prototype(t) − f_base, both prepared as configured.</summary>
+    public Tensor DeltaFFromBank(Tensor text, Tensor baseEmbedding)
+    {
+        ArgumentNullException.ThrowIfNull(baseEmbedding);
+        using var scope = NewDisposeScope();
+        return PrepareEmbedding(TextPrototype(text)).sub(PrepareEmbedding(baseEmbedding.to(ScalarType.Float32))).MoveToOuterDisposeScope();
+    }
 
     /// <summary>A layer's effective affine (equalised-lr scale applied): weight [C, W] and bias [C] (caller owns them).</summary>
     public (Tensor Weight, Tensor Bias) Affine(StyleLayer layer)
@@ -252,6 +292,31 @@ public sealed class CslaModel : TorchModule
             state["t_map"] = map32;
         return Loaded(Config with { TextCentreSource = source, TextStrength = textStrength, TextMapSource = map32 is null ? null : textMapSource },
             generator, state);
+    }
+
+    /// <summary>
+    /// A copy of this model with the image bank <paramref name="bank"/> [N, D] (raw image embeddings) described by
+    /// <paramref name="source"/>, prototypes averaging the <paramref name="topK"/> nearest; a null bank removes it.
+    /// </summary>
+    public CslaModel WithTextBank(Tensor? bank, string? source = null, int topK = 8)
+    {
+        if (bank is not null)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(source);
+            if (bank.ndim != 2 || bank.shape[1] != Config.EmbedDim || bank.shape[0] < 1)
+                throw new ArgumentException($"the image bank must be [N, {Config.EmbedDim}], got {TensorBytes.Format(bank.shape)}", nameof(bank));
+            if (topK < 1 || topK > bank.shape[0])
+                throw new ArgumentOutOfRangeException(nameof(topK), topK, $"top-k must lie in [1, {bank.shape[0]}]");
+        }
+        // no dispose scope here: the new model's modules must not be created inside one
+        using var bank32 = bank?.to(ScalarType.Float32);
+        var state = StateDicts.Of(this).Where(kv => kv.Key != "f_bank").ToDictionary(kv => kv.Key, kv => kv.Value);
+        if (bank32 is not null)
+            state["f_bank"] = bank32;
+        var config = bank32 is null
+            ? Config with { TextBankSource = null, TextBankSize = 0, TextBankTopK = 8 }
+            : Config with { TextBankSource = source, TextBankSize = (int)bank32.shape[0], TextBankTopK = topK };
+        return Loaded(config, generator, state);
     }
 
     /// <summary>A copy of this model whose editing default α is <paramref name="editStrength"/>, in (0, 50].</summary>

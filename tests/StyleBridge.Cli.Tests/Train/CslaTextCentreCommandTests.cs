@@ -99,6 +99,37 @@ public sealed class CslaTextCentreCommandTests
         Assert.Throws<StyleBridge.Torch.Serialization.WeightFormatException>(() => CslaModel.FromFile(wrong, generator));
     }
 
+    [Fact]
+    public void An_image_bank_is_drawn_on_request_and_a_top_k_beyond_it_is_refused()
+    {
+        using var set = SetWithUntrainedCsla();
+        string prompts = set.File("prompts.txt");
+        File.WriteAllLines(prompts, ["a red circle", "a blue square on the left"]);
+
+        var refused = Cli.Run("train", "csla-text-centre", "--models", set.Root, "--prompts", prompts, "--text-bank-samples", "3", "--text-bank-top-k", "4");
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("--text-bank-top-k", refused.Error);
+
+        var result = Cli.Succeed("train", "csla-text-centre", "--models", set.Root, "--prompts", prompts, "--text-bank-samples", "5", "--text-bank-top-k", "2", "--seed", "3");
+        Assert.Contains("image bank of 5 generator samples (seed 3), prototypes of the 2 nearest", result.Output);
+        var opened = ModelSet.Open(set.Root);
+        opened.VerifyAll();
+        var metrics = ModelManifest.Load(set.Root).Find(ModelSet.CslaFile)!.Metrics;
+        Assert.Equal(5, metrics["text_bank_samples"]);
+        Assert.Equal(2, metrics["text_bank_top_k"]);
+        using var generator = opened.LoadGenerator();
+        using var loaded = CslaModel.FromFile(opened.PathOf(ModelSet.CslaFile), generator);
+        Assert.Equal([5L, loaded.Config.EmbedDim], loaded.TextBank!.shape);
+        using var clip = TestModelSet.GoldenClip();
+        using var expected = StyleBridge.Engine.Training.CslaTextCentres.ImageBank(clip, generator, 5, 3);
+        Assert.True(loaded.TextBank.allclose(expected, rtol: 1e-5, atol: 1e-6));
+
+        // a calibration without the option drops the bank, as it does the map
+        Cli.Succeed("train", "csla-text-centre", "--models", set.Root, "--prompts", prompts);
+        using var again = CslaModel.FromFile(ModelSet.Open(set.Root).PathOf(ModelSet.CslaFile), generator);
+        Assert.Null(again.TextBank);
+    }
+
     /// <summary>A test set with an untrained two-layer CSLA file recorded as trained by "train csla --steps 1" (seed 4, revision abc).</summary>
     private static TestModelSet SetWithUntrainedCsla()
     {

@@ -269,4 +269,90 @@ public sealed class TextToImagePipelineTests : IDisposable
         using (var same = imageCentrePlain.Images[0].Image.sub(imageCentreMapped.Images[0].Image).abs().max())
             Assert.True(same.item<float>() < 1e-5, "the text map was applied to residuals from the image centre");
     }
+
+    [Fact]
+    public void A_text_prototype_is_the_mean_of_the_nearest_bank_images()
+    {
+        var csla = models.Csla;
+        int d = csla.Config.EmbedDim;
+        using var scope = NewDisposeScope();
+        // four bank images: two along e0 (at different scales), one along e1, one along −e0
+        var bank = zeros(4, d);
+        bank[0, 0] = tensor(2f);
+        bank[1, 0] = tensor(1f);
+        bank[1, 1] = tensor(0.1f);
+        bank[2, 1] = tensor(3f);
+        bank[3, 0] = tensor(-1f);
+        using var banked = csla.WithTextBank(bank, "four test images", topK: 2);
+        Assert.Equal(4, banked.Config.TextBankSize);
+        var text = zeros(2, d);
+        text[0, 0] = tensor(5f);
+        text[1, 1] = tensor(1f);
+        text[1, 0] = tensor(0.2f);
+        var prototype = banked.TextPrototype(text);
+        // e0: images 0 and 1 (raw mean); e1 with a little e0: image 2 and image 1
+        var expected = stack([bank[0].add(bank[1]).div(2), bank[2].add(bank[1]).div(2)]);
+        Assert.True(prototype.allclose(expected, rtol: 1e-6, atol: 1e-6));
+
+        var baseEmbedding = randn(2, d);
+        var deltaF = banked.DeltaFFromBank(text, baseEmbedding);
+        Assert.True(deltaF.allclose(banked.PrepareEmbedding(expected).sub(banked.PrepareEmbedding(baseEmbedding)), rtol: 1e-5, atol: 1e-6));
+
+        Assert.Throws<ArgumentException>(() => banked.TextPrototype(zeros(2, d + 1)));
+        Assert.Throws<InvalidOperationException>(() => csla.TextPrototype(text));
+        Assert.Throws<ArgumentOutOfRangeException>(() => csla.WithTextBank(bank, "too many", topK: 5));
+        Assert.Throws<ArgumentException>(() => csla.WithTextBank(zeros(4, d + 1), "too wide"));
+        Assert.ThrowsAny<ArgumentException>(() => csla.WithTextBank(bank, null));
+        using var removed = banked.WithTextBank(null);
+        Assert.Null(removed.TextBank);
+        Assert.Null(removed.Config.TextBankSource);
+    }
+
+    [Fact]
+    public void An_image_bank_survives_save_and_load_and_replaces_the_text_residual_on_the_calibrated_path_only()
+    {
+        string[] prompts = ["a red circle", "a blue square on the left", "a small shape", "a triangle at the top"];
+        var csla = models.Csla;
+        using var centre = StyleBridge.Engine.Training.CslaTextCentres.Compute(models.Clip, TinyModels.Tokenizer.Value, csla, prompts);
+        using var bank = StyleBridge.Engine.Training.CslaTextCentres.ImageBank(models.Clip, models.Generator, samples: 9, seed: 4, batch: 4);
+        Assert.Equal([9L, csla.Config.EmbedDim], bank.shape);
+        using (var again = StyleBridge.Engine.Training.CslaTextCentres.ImageBank(models.Clip, models.Generator, samples: 9, seed: 4, batch: 4))
+            Assert.True(again.eq(bank).all().item<bool>(), "the bank is not reproducible from its seed");
+        using var plain = csla.WithTextCentre(centre, "four prompts", 1.25);
+        using var banked = plain.WithTextBank(bank, "9 samples", topK: 3);
+        string path = Path.Combine(Path.GetTempPath(), $"csla-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            banked.Save(path);
+            using var loaded = StyleBridge.Models.Csla.CslaModel.FromFile(path, models.Generator);
+            Assert.Equal("9 samples", loaded.Config.TextBankSource);
+            Assert.Equal(3, loaded.Config.TextBankTopK);
+            Assert.True(loaded.TextBank!.allclose(bank));
+            // recalibrating the centre keeps the bank
+            using var recentred = loaded.WithTextCentre(centre, "again", 1.0);
+            Assert.True(recentred.TextBank!.allclose(bank));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+
+        var request = Request("a blue square on the left", GenerationMethod.Csla, 1, 3, 5);
+        GenerationResult Generate(StyleBridge.Models.Csla.CslaModel model, GenerationRequest r)
+        {
+            using var p = new TextToImagePipeline(models.Clip, TinyModels.Tokenizer.Value, models.Generator, models.Prior, model) { MaxBatch = 7 };
+            return p.Generate(r);
+        }
+        using var withPlain = Generate(plain, request);
+        using var withBank = Generate(banked, request);
+        using (var diff = withPlain.Images[0].Image.sub(withBank.Images[0].Image).abs().max())
+            Assert.True(diff.item<float>() > 1e-3, "the image bank did not change the image");
+        foreach (var other in new[] { CslaTextCentre.Image, CslaTextCentre.Prompt })
+        {
+            using var a = Generate(plain, request with { CslaTextCentre = other });
+            using var b = Generate(banked, request with { CslaTextCentre = other });
+            using var same = a.Images[0].Image.sub(b.Images[0].Image).abs().max();
+            Assert.True(same.item<float>() < 1e-5, $"the image bank was used with the {other} centre");
+        }
+    }
 }
