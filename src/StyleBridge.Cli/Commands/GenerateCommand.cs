@@ -27,7 +27,7 @@ internal static class GenerateCommand
         var truncation = new Option<double?>("--truncation") { Description = "ψ toward the prior's latent mean (default 1); CSLA: strength α (default: the CSLA file's text strength)" };
         var textCentre = new Option<string>("--csla-text-centre")
         {
-            Description = "CSLA: the prompt's embedding relative to the mappers' text centre (neutral: the calibrated c_txt, else the neutral prompt), " +
+            Description = "CSLA: the prompt's embedding relative to the mappers' text centre (neutral: the file's image-bank prototype or calibrated c_txt, else the neutral prompt), " +
                           "to the neutral prompt itself (prompt) or to the training image centre (image; csla.md §3.4)",
             DefaultValueFactory = _ => "neutral",
         };
