@@ -25,6 +25,28 @@ public sealed class TextToImagePipelineTests : IDisposable
         Prompt = prompt, Method = method, NumImages = images, NumCandidates = candidates, Seed = seed, Steps = 4, GuidanceScale = 2,
     };
 
+    /// <summary>A CSLA model written to a temporary file and read back.</summary>
+    private StyleBridge.Models.Csla.CslaModel SavedAndLoaded(StyleBridge.Models.Csla.CslaModel model)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"csla-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            model.Save(path);
+            return StyleBridge.Models.Csla.CslaModel.FromFile(path, models.Generator);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>Text to image with <paramref name="csla"/> as the set's CSLA model.</summary>
+    private GenerationResult GenerateWith(StyleBridge.Models.Csla.CslaModel csla, GenerationRequest request)
+    {
+        using var pipeline = new TextToImagePipeline(models.Clip, TinyModels.Tokenizer.Value, models.Generator, models.Prior, csla) { MaxBatch = 7 };
+        return pipeline.Generate(request);
+    }
+
     private static void AssertSame(GeneratedImage expected, GeneratedImage actual)
     {
         Assert.Equal(expected.Seed, actual.Seed);
@@ -178,18 +200,11 @@ public sealed class TextToImagePipelineTests : IDisposable
     {
         using var centre = randn(models.Csla.Config.EmbedDim);
         using var calibrated = models.Csla.WithTextCentre(centre, "random", 1.25);
-        string path = Path.Combine(Path.GetTempPath(), $"csla-{Guid.NewGuid():N}.safetensors");
-        try
+        using (var loaded = SavedAndLoaded(calibrated))
         {
-            calibrated.Save(path);
-            using var loaded = StyleBridge.Models.Csla.CslaModel.FromFile(path, models.Generator);
             Assert.Equal("random", loaded.Config.TextCentreSource);
             Assert.Equal(1.25, loaded.Config.TextStrength);
             Assert.True(loaded.TextCentre!.allclose(centre));
-        }
-        finally
-        {
-            File.Delete(path);
         }
         using var wrong = randn(models.Csla.Config.EmbedDim + 1);
         Assert.Throws<ArgumentException>(() => models.Csla.WithTextCentre(wrong, "wrong", 1.0));
@@ -233,17 +248,10 @@ public sealed class TextToImagePipelineTests : IDisposable
         using var unit = eye(d);
         using var identityMapped = csla.WithTextCentre(centre, "six prompts", 1.25, unit, "the identity");
         Assert.Null(plain.TextMap);
-        string path = Path.Combine(Path.GetTempPath(), $"csla-{Guid.NewGuid():N}.safetensors");
-        try
+        using (var loaded = SavedAndLoaded(mapped))
         {
-            mapped.Save(path);
-            using var loaded = StyleBridge.Models.Csla.CslaModel.FromFile(path, models.Generator);
             Assert.Equal("six prompts onto 12 samples", loaded.Config.TextMapSource);
             Assert.True(loaded.TextMap!.allclose(map));
-        }
-        finally
-        {
-            File.Delete(path);
         }
         using (var wrong = eye(d + 1))
             Assert.Throws<ArgumentException>(() => csla.WithTextCentre(centre, "wrong", 1.0, wrong, "wrong"));
@@ -251,16 +259,11 @@ public sealed class TextToImagePipelineTests : IDisposable
             Assert.ThrowsAny<ArgumentException>(() => csla.WithTextCentre(centre, "no source", 1.0, square, null));
 
         var request = Request("a blue square on the left", GenerationMethod.Csla, 1, 3, 5);
-        GenerationResult Generate(StyleBridge.Models.Csla.CslaModel model, GenerationRequest r)
-        {
-            using var p = new TextToImagePipeline(models.Clip, TinyModels.Tokenizer.Value, models.Generator, models.Prior, model) { MaxBatch = 7 };
-            return p.Generate(r);
-        }
-        using var withPlain = Generate(plain, request);
-        using var withMap = Generate(mapped, request);
-        using var withIdentity = Generate(identityMapped, request);
-        using var imageCentrePlain = Generate(plain, request with { CslaTextCentre = CslaTextCentre.Image });
-        using var imageCentreMapped = Generate(mapped, request with { CslaTextCentre = CslaTextCentre.Image });
+        using var withPlain = GenerateWith(plain, request);
+        using var withMap = GenerateWith(mapped, request);
+        using var withIdentity = GenerateWith(identityMapped, request);
+        using var imageCentrePlain = GenerateWith(plain, request with { CslaTextCentre = CslaTextCentre.Image });
+        using var imageCentreMapped = GenerateWith(mapped, request with { CslaTextCentre = CslaTextCentre.Image });
         using (var diff = withPlain.Images[0].Image.sub(withMap.Images[0].Image).abs().max())
             Assert.True(diff.item<float>() > 1e-3, "the text map did not change the image");
         using (var same = withPlain.Images[0].Image.sub(withIdentity.Images[0].Image).abs().max())
@@ -320,11 +323,8 @@ public sealed class TextToImagePipelineTests : IDisposable
             Assert.True(again.eq(bank).all().item<bool>(), "the bank is not reproducible from its seed");
         using var plain = csla.WithTextCentre(centre, "four prompts", 1.25);
         using var banked = plain.WithTextBank(bank, "9 samples", topK: 3);
-        string path = Path.Combine(Path.GetTempPath(), $"csla-{Guid.NewGuid():N}.safetensors");
-        try
+        using (var loaded = SavedAndLoaded(banked))
         {
-            banked.Save(path);
-            using var loaded = StyleBridge.Models.Csla.CslaModel.FromFile(path, models.Generator);
             Assert.Equal("9 samples", loaded.Config.TextBankSource);
             Assert.Equal(3, loaded.Config.TextBankTopK);
             Assert.True(loaded.TextBank!.allclose(bank));
@@ -332,25 +332,16 @@ public sealed class TextToImagePipelineTests : IDisposable
             using var recentred = loaded.WithTextCentre(centre, "again", 1.0);
             Assert.True(recentred.TextBank!.allclose(bank));
         }
-        finally
-        {
-            File.Delete(path);
-        }
 
         var request = Request("a blue square on the left", GenerationMethod.Csla, 1, 3, 5);
-        GenerationResult Generate(StyleBridge.Models.Csla.CslaModel model, GenerationRequest r)
-        {
-            using var p = new TextToImagePipeline(models.Clip, TinyModels.Tokenizer.Value, models.Generator, models.Prior, model) { MaxBatch = 7 };
-            return p.Generate(r);
-        }
-        using var withPlain = Generate(plain, request);
-        using var withBank = Generate(banked, request);
+        using var withPlain = GenerateWith(plain, request);
+        using var withBank = GenerateWith(banked, request);
         using (var diff = withPlain.Images[0].Image.sub(withBank.Images[0].Image).abs().max())
             Assert.True(diff.item<float>() > 1e-3, "the image bank did not change the image");
         foreach (var other in new[] { CslaTextCentre.Image, CslaTextCentre.Prompt })
         {
-            using var a = Generate(plain, request with { CslaTextCentre = other });
-            using var b = Generate(banked, request with { CslaTextCentre = other });
+            using var a = GenerateWith(plain, request with { CslaTextCentre = other });
+            using var b = GenerateWith(banked, request with { CslaTextCentre = other });
             using var same = a.Images[0].Image.sub(b.Images[0].Image).abs().max();
             Assert.True(same.item<float>() < 1e-5, $"the image bank was used with the {other} centre");
         }
