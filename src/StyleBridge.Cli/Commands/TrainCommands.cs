@@ -441,7 +441,7 @@ internal static class TrainCommands
         var editStrength = new Option<double?>("--edit-strength") { Description = $"editing's default α, in (0, {StyleBridge.Models.Csla.CslaConfig.MaxEditStrength}] (default: the file's own)" };
         editStrength.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<double?>() is { } a && a is not (> 0 and <= StyleBridge.Models.Csla.CslaConfig.MaxEditStrength))
+            if (r.GetValueOrDefault<double?>() is { } a && !StyleBridge.Models.Csla.CslaConfig.IsValidEditStrength(a))
                 r.AddError($"--edit-strength must lie in (0, {StyleBridge.Models.Csla.CslaConfig.MaxEditStrength}]");
         });
         var bankSamples = new Option<int>("--text-bank-samples")
@@ -487,14 +487,14 @@ internal static class TrainCommands
             var tokenizer = set.LoadTokenizer();
             using var csla = StyleBridge.Models.Csla.CslaModel.FromFile(source, g);
             using var centre = CslaTextCentres.Compute(clip, tokenizer, csla, list);
-            int samples = result.GetValue(mapSamples);
-            using var map = samples > 0
-                ? CslaTextCentres.TransportMap(clip, tokenizer, csla, g, list, centre, samples, result.GetValue(seed), result.GetValue(shrinkage))
-                : null;
+            // the map's image side and the bank are the same draw when they ask for as many samples: rendered once
+            int samples = result.GetValue(mapSamples), banked = result.GetValue(bankSamples);
+            using var mapImages = samples > 0 ? CslaTextCentres.ImageBank(clip, g, samples, result.GetValue(seed)) : null;
+            using var bank = banked == 0 ? null : banked == samples ? mapImages!.alias() : CslaTextCentres.ImageBank(clip, g, banked, result.GetValue(seed));
+            using var map = mapImages is null ? null
+                : CslaTextCentres.TransportMap(clip, tokenizer, csla, list, centre, mapImages, result.GetValue(shrinkage));
             string? mapDescription = map is null ? null
                 : $"{description} onto {samples} generator samples (seed {result.GetValue(seed)}), caption covariance shrunk by {result.GetValue(shrinkage).ToString(CultureInfo.InvariantCulture)}";
-            int banked = result.GetValue(bankSamples);
-            using var bank = banked > 0 ? CslaTextCentres.ImageBank(clip, g, banked, result.GetValue(seed)) : null;
             string? bankDescription = bank is null ? null : $"{banked} generator samples (seed {result.GetValue(seed)})";
             using var centred = csla.WithTextCentre(centre, description, result.GetValue(strength), map, mapDescription);
             using var banks = centred.WithTextBank(bank, bankDescription, result.GetValue(bankTopK));

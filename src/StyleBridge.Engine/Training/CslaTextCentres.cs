@@ -43,34 +43,32 @@ public static class CslaTextCentres
 
     /// <summary>
     /// The text map T [D, D]: the optimal-transport map between Gaussians fitted to the two residual distributions,
-    /// text residuals t − c_txt of <paramref name="prompts"/> and image residuals f − c_img of <paramref name="samples"/>
-    /// generator samples (the mappers' training distribution): T = Σt^-½ (Σt^½ Σi Σt^½)^½ Σt^-½, symmetric, so that
-    /// (t − c_txt)·T has the image residuals' covariance. The centres match first moments (csla.md §3.4); T matches
-    /// second moments, directions in which captions spread less than images are stretched and the rest shrunk, and no
-    /// caption is paired with an image. Σt is shrunk toward its mean variance by <paramref name="shrinkage"/> so that
-    /// directions no caption moves are not blown up.
+    /// text residuals t − c_txt of <paramref name="prompts"/> and image residuals f − c_img of the raw generator-sample
+    /// embeddings <paramref name="images"/> [N, D] (<see cref="ImageBank"/>; the mappers' training distribution):
+    /// T = Σt^-½ (Σt^½ Σi Σt^½)^½ Σt^-½, symmetric, so that (t − c_txt)·T has the image residuals' covariance. The
+    /// centres match first moments (csla.md §3.4); T matches second moments, directions in which captions spread less
+    /// than images are stretched and the rest shrunk, and no caption is paired with an image. Σt is shrunk toward its
+    /// mean variance by <paramref name="shrinkage"/> so that directions no caption moves are not blown up.
     /// </summary>
-    public static Tensor TransportMap(ClipModel clip, ClipTokenizer tokenizer, CslaModel csla, Generator generator, IReadOnlyList<string> prompts,
-        Tensor textCentre, int samples, ulong seed, double shrinkage = 0.1, int batch = 250)
+    public static Tensor TransportMap(ClipModel clip, ClipTokenizer tokenizer, CslaModel csla, IReadOnlyList<string> prompts, Tensor textCentre,
+        Tensor images, double shrinkage = 0.1, int batch = 250)
     {
         ArgumentNullException.ThrowIfNull(clip);
         ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentNullException.ThrowIfNull(csla);
-        ArgumentNullException.ThrowIfNull(generator);
         ArgumentNullException.ThrowIfNull(prompts);
         ArgumentNullException.ThrowIfNull(textCentre);
+        ArgumentNullException.ThrowIfNull(images);
         if (prompts.Count < 2 || prompts.Any(string.IsNullOrWhiteSpace))
             throw new ArgumentException("the text map needs at least two prompts and no empty one", nameof(prompts));
-        if (samples < 2)
-            throw new ArgumentOutOfRangeException(nameof(samples), samples, "the text map needs at least two image samples");
+        if (images.ndim != 2 || images.shape[0] < 2 || images.shape[1] != csla.Config.EmbedDim)
+            throw new ArgumentException($"the text map needs at least two image embeddings [N, {csla.Config.EmbedDim}], got {TensorBytes.Format(images.shape)}", nameof(images));
         if (!double.IsFinite(shrinkage) || shrinkage is < 0 or > 1)
             throw new ArgumentOutOfRangeException(nameof(shrinkage), shrinkage, "shrinkage must lie in [0, 1]");
         using var scope = NewDisposeScope();
         using var mode = no_grad();
         var textResiduals = PreparedTexts(clip, tokenizer, csla, prompts, batch).sub(textCentre.to(ScalarType.Float64));
-
-        var imageResiduals = csla.PrepareEmbedding(ImageBank(clip, generator, samples, seed, batch)).to(ScalarType.Float64)
-            .sub(csla.ImageCentre.to(ScalarType.Float64));
+        var imageResiduals = csla.PrepareEmbedding(images).to(ScalarType.Float64).sub(csla.ImageCentre.to(ScalarType.Float64));
 
         var sigmaText = Covariance(textResiduals);
         long d = sigmaText.shape[0];

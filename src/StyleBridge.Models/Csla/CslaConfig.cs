@@ -79,6 +79,12 @@ public sealed record CslaConfig(
     /// <summary>The largest default strength a file may carry, for text to image and for editing.</summary>
     public const double MaxTextStrength = 2, MaxEditStrength = 50;
 
+    /// <summary>Whether <paramref name="alpha"/> may be a file's text-to-image default: in (0, <see cref="MaxTextStrength"/>].</summary>
+    public static bool IsValidTextStrength(double alpha) => double.IsFinite(alpha) && alpha is > 0 and <= MaxTextStrength;
+
+    /// <summary>Whether <paramref name="alpha"/> may be a file's editing default: in (0, <see cref="MaxEditStrength"/>].</summary>
+    public static bool IsValidEditStrength(double alpha) => double.IsFinite(alpha) && alpha is > 0 and <= MaxEditStrength;
+
     public const string MetadataKey = "csla_config";
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };

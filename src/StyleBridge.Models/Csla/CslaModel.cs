@@ -275,7 +275,7 @@ public sealed class CslaModel : TorchModule
         ArgumentException.ThrowIfNullOrWhiteSpace(source);
         if (centre.ndim != 1 || centre.shape[0] != Config.EmbedDim)
             throw new ArgumentException($"the text centre must be [{Config.EmbedDim}], got {TensorBytes.Format(centre.shape)}", nameof(centre));
-        if (!double.IsFinite(textStrength) || textStrength is <= 0 or > CslaConfig.MaxTextStrength)
+        if (!CslaConfig.IsValidTextStrength(textStrength))
             throw new ArgumentOutOfRangeException(nameof(textStrength), textStrength, $"the text strength must lie in (0, {CslaConfig.MaxTextStrength}]");
         if (textMap is not null)
         {
@@ -286,7 +286,7 @@ public sealed class CslaModel : TorchModule
         // no dispose scope here: the new model's modules must not be created inside one
         using var centre32 = centre.to(ScalarType.Float32);
         using var map32 = textMap?.to(ScalarType.Float32);
-        var state = StateDicts.Of(this).Where(kv => kv.Key is not ("c_txt" or "t_map")).ToDictionary(kv => kv.Key, kv => kv.Value);
+        var state = StateWithout("c_txt", "t_map");
         state["c_txt"] = centre32;
         if (map32 is not null)
             state["t_map"] = map32;
@@ -310,7 +310,7 @@ public sealed class CslaModel : TorchModule
         }
         // no dispose scope here: the new model's modules must not be created inside one
         using var bank32 = bank?.to(ScalarType.Float32);
-        var state = StateDicts.Of(this).Where(kv => kv.Key != "f_bank").ToDictionary(kv => kv.Key, kv => kv.Value);
+        var state = StateWithout("f_bank");
         if (bank32 is not null)
             state["f_bank"] = bank32;
         var config = bank32 is null
@@ -322,9 +322,9 @@ public sealed class CslaModel : TorchModule
     /// <summary>A copy of this model whose editing default α is <paramref name="editStrength"/>, in (0, 50].</summary>
     public CslaModel WithEditStrength(double editStrength)
     {
-        if (!double.IsFinite(editStrength) || editStrength is <= 0 or > CslaConfig.MaxEditStrength)
+        if (!CslaConfig.IsValidEditStrength(editStrength))
             throw new ArgumentOutOfRangeException(nameof(editStrength), editStrength, $"the edit strength must lie in (0, {CslaConfig.MaxEditStrength}]");
-        return Loaded(Config with { EditStrength = editStrength }, generator, StateDicts.Of(this).ToDictionary(kv => kv.Key, kv => kv.Value));
+        return Loaded(Config with { EditStrength = editStrength }, generator, StateWithout());
     }
 
     public static CslaModel FromFile(string path, Generator generator)
@@ -333,12 +333,16 @@ public sealed class CslaModel : TorchModule
         if (!state.Metadata.TryGetValue(CslaConfig.MetadataKey, out string? json))
             throw new WeightFormatException(path, $"no '{CslaConfig.MetadataKey}' metadata: not a CSLA file written by stylebridge train csla");
         var config = CslaConfig.FromJson(json);
-        if (!double.IsFinite(config.TextStrength) || config.TextStrength is <= 0 or > CslaConfig.MaxTextStrength)
+        if (!CslaConfig.IsValidTextStrength(config.TextStrength))
             throw new WeightFormatException(path, $"text strength {config.TextStrength} outside (0, {CslaConfig.MaxTextStrength}]");
-        if (!double.IsFinite(config.EditStrength) || config.EditStrength is <= 0 or > CslaConfig.MaxEditStrength)
+        if (!CslaConfig.IsValidEditStrength(config.EditStrength))
             throw new WeightFormatException(path, $"edit strength {config.EditStrength} outside (0, {CslaConfig.MaxEditStrength}]");
         return Loaded(config, generator, state);
     }
+
+    /// <summary>This model's state, less <paramref name="keys"/>: what a copy with other calibration starts from.</summary>
+    private Dictionary<string, Tensor> StateWithout(params string[] keys) =>
+        StateDicts.Of(this).Where(kv => !keys.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
 
     /// <summary>A frozen model of <paramref name="config"/> holding <paramref name="state"/> (every key, nothing else).</summary>
     private static CslaModel Loaded(CslaConfig config, Generator generator, IReadOnlyDictionary<string, Tensor> state)

@@ -235,8 +235,9 @@ public sealed class TextToImagePipelineTests : IDisposable
         var csla = models.Csla;
         long d = csla.Config.EmbedDim;
         using var centre = StyleBridge.Engine.Training.CslaTextCentres.Compute(models.Clip, TinyModels.Tokenizer.Value, csla, prompts);
-        using var map = StyleBridge.Engine.Training.CslaTextCentres.TransportMap(models.Clip, TinyModels.Tokenizer.Value, csla, models.Generator, prompts, centre,
-            samples: 12, seed: 3, shrinkage: 0.2, batch: 5);
+        using var images = StyleBridge.Engine.Training.CslaTextCentres.ImageBank(models.Clip, models.Generator, samples: 12, seed: 3, batch: 5);
+        using var map = StyleBridge.Engine.Training.CslaTextCentres.TransportMap(models.Clip, TinyModels.Tokenizer.Value, csla, prompts, centre, images,
+            shrinkage: 0.2, batch: 5);
         Assert.Equal([d, d], map.shape);
         Assert.True(map.isfinite().all().item<bool>());
         Assert.True(map.allclose(map.T, rtol: 1e-5, atol: 1e-6), "the map is not symmetric");
