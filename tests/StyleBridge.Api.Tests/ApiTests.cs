@@ -144,6 +144,42 @@ public sealed class ApiTests : IClassFixture<ApiTests.Fixture>
     }
 
     [Fact]
+    public async Task Invert_refines_one_w_for_every_layer_when_asked_for_W()
+    {
+        var image = "data:image/png;base64," + Convert.ToBase64String(Http.SamplePng(3));
+        var invert = await client.PostJson("/invert", new { image, refine_steps = 3, refine_space = "w" });
+        Assert.Equal(HttpStatusCode.OK, invert.StatusCode);
+        var json = await invert.Json();
+        Assert.Equal("w", json.GetProperty("parameters").GetProperty("refine_space").GetString());
+        var latent = json.GetProperty("latents")[0].EnumerateArray().Select(v => v.GetSingle()).ToArray();
+        var shape = json.GetProperty("latent_shape").EnumerateArray().Select(v => v.GetInt32()).ToArray();
+        var rows = latent.Chunk(shape[1]).ToList();
+        Assert.Equal(shape[0], rows.Count);
+        Assert.All(rows, row => Assert.Equal(rows[0], row));
+
+        var inWPlus = await (await client.PostJson("/invert", new { image, refine_steps = 3 })).Json();
+        Assert.Equal("w+", inWPlus.GetProperty("parameters").GetProperty("refine_space").GetString());
+        var plusRows = inWPlus.GetProperty("latents")[0].EnumerateArray().Select(v => v.GetSingle()).Chunk(shape[1]).ToList();
+        Assert.Contains(plusRows, row => !row.SequenceEqual(plusRows[0]));
+    }
+
+    [Fact]
+    public async Task Refinement_options_are_checked_before_any_model_runs()
+    {
+        var image = "data:image/png;base64," + Convert.ToBase64String(Http.SamplePng());
+        AssertProblem(await client.PostJson("/invert", new { image, refine_steps = 3, refine_space = "z" }), HttpStatusCode.UnprocessableEntity);
+        AssertProblem(await client.PostJson("/edit", new { image, source_text = "a red shape", target_text = "a blue shape", refine_space = "s" }),
+            HttpStatusCode.UnprocessableEntity);
+        AssertProblem(await client.PostJson("/edit", new { image, source_text = "a red shape", target_text = "a blue shape", refine_steps = 501 }),
+            HttpStatusCode.UnprocessableEntity);
+        var inverted = await (await client.PostJson("/invert", new { image })).Json();
+        var latent = inverted.GetProperty("latents")[0].EnumerateArray().Select(v => v.GetSingle()).ToArray();
+        var refusal = await client.PostJson("/edit", new { latent, source_text = "a red shape", target_text = "a blue shape", refine_steps = 2 });
+        AssertProblem(refusal, HttpStatusCode.UnprocessableEntity);
+        Assert.Contains("refine_steps", (await refusal.Json()).GetProperty("detail").GetString());
+    }
+
+    [Fact]
     public async Task Edit_takes_a_multipart_upload()
     {
         using var form = new MultipartFormDataContent();

@@ -89,6 +89,13 @@ public sealed record EditBody
     [DefaultValue(40)]
     public int Steps { get; init; } = 40;
 
+    [Description("Image input: optimisation steps after the encoder, 0–500 (0: encoder only), as /invert.")]
+    public int RefineSteps { get; init; }
+
+    [Description("Image input: where refinement optimises, w+ (one w per layer) or w (one w for every layer: edits keep more of the image).")]
+    [DefaultValue("w+")]
+    public string RefineSpace { get; init; } = "w+";
+
     [Description("Also return the un-edited reconstruction (image input).")]
     public bool IncludeReconstruction { get; init; }
 
@@ -112,6 +119,10 @@ public sealed record InvertBody
 
     [Description("Optimisation steps after the encoder, 0–500 (0: encoder only).")]
     public int RefineSteps { get; init; }
+
+    [Description("Where refinement optimises: w+ (one w per layer, the closest reconstruction) or w (one w for every layer: edits from it keep more of the image).")]
+    [DefaultValue("w+")]
+    public string RefineSpace { get; init; } = "w+";
 
     [DefaultValue("png")]
     public string OutputFormat { get; init; } = "png";

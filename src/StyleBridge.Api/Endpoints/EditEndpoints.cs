@@ -84,6 +84,21 @@ public static class EditEndpoints
         _ => throw new ArgumentException($"method: global, deltaedit, csla or optimize, got '{method}'"),
     };
 
+    private static RefineSpace ParseRefineSpace(string space) => space.ToLowerInvariant() switch
+    {
+        "w+" => RefineSpace.WPlus,
+        "w" => RefineSpace.W,
+        _ => throw new ArgumentException($"refine_space: w+ or w, got '{space}'"),
+    };
+
+    private static string RefineSpaceName(RefineSpace space) => space == RefineSpace.W ? "w" : "w+";
+
+    private static void CheckRefineSteps(int steps)
+    {
+        if (steps is < 0 or > EditRequest.MaxOptimizationSteps)
+            throw new ArgumentException($"refine_steps: must lie in [0, {EditRequest.MaxOptimizationSteps}], got {steps}");
+    }
+
     private static async Task<IResult> Edit(HttpContext http, InferenceDispatcher dispatcher, ModelHost models, ModelDescriptor model, IOptions<ApiOptions> api)
     {
         EditBody body;
@@ -101,6 +116,10 @@ public static class EditEndpoints
                 throw new ArgumentException($"latent: needs {latentLength} values (W+ [{g.NLatent}, {g.Config.StyleDim}]), got {latent.Length}");
             if (body.Latent is { } l && l.Any(v => !float.IsFinite(v)))
                 throw new ArgumentException("latent: every value must be finite");
+            CheckRefineSteps(body.RefineSteps);
+            var refineSpace = ParseRefineSpace(body.RefineSpace);
+            if (imageBytes is null && body.RefineSteps != 0)
+                throw new ArgumentException("refine_steps: refines an image's inversion; a latent is edited as it is");
             if (body.Strengths is { Length: > 8 })
                 throw new ArgumentException($"strengths: at most 8, got {body.Strengths.Length}");
             GenerateEndpoints.CheckCommon(body.OutputQuality, body.TimeoutMs);
@@ -122,7 +141,8 @@ public static class EditEndpoints
                 throw new ArgumentException("this model set has no CSLA mappers (needed to invert images and for method csla)");
             models.Editing.Tokenizer.TokenizeBatch([request.Source, request.Target]);
             float[]? pixels = imageBytes is null ? null : ImageInput.Decode(imageBytes, g.Config.Size, api.Value.MaxImageBytes);
-            job = new EditJob(pixels, body.Latent, request, strengths, body.IncludeReconstruction, GenerateEndpoints.ParseFormat(body.OutputFormat), body.OutputQuality);
+            job = new EditJob(pixels, body.Latent, request, strengths, body.IncludeReconstruction, GenerateEndpoints.ParseFormat(body.OutputFormat), body.OutputQuality,
+                body.RefineSteps, refineSpace);
         }
         catch (Exception e) when (e is ArgumentException or ImageInputException or System.Text.Json.JsonException or BadHttpRequestException or InvalidDataException
                                       or StyleBridge.Models.Clip.ClipTokenizerException)
@@ -136,7 +156,8 @@ public static class EditEndpoints
         {
             ["source_text"] = job.Request.Source, ["target_text"] = job.Request.Target, ["method"] = job.Request.Method.ToString().ToLowerInvariant(),
             ["strengths"] = job.Strengths, ["disentanglement"] = job.Request.Disentanglement, ["steps"] = job.Request.Steps,
-            ["include_reconstruction"] = job.IncludeReconstruction, ["output_format"] = job.Format.ToString().ToLowerInvariant(), ["output_quality"] = job.Quality,
+            ["include_reconstruction"] = job.IncludeReconstruction, ["refine_steps"] = job.RefineSteps, ["refine_space"] = RefineSpaceName(job.RefineSpace),
+            ["output_format"] = job.Format.ToString().ToLowerInvariant(), ["output_quality"] = job.Quality,
         };
         byte[] input = imageBytes ?? System.Runtime.InteropServices.MemoryMarshal.AsBytes(body.Latent.AsSpan()).ToArray();
         string cacheKey = dispatcher.CacheKey("edit", parameters, input);
@@ -162,14 +183,14 @@ public static class EditEndpoints
         {
             (body, var bytes) = await ReadAsync<InvertBody>(http.Request, b => b.Image, api.Value.MaxImageBytes);
             imageBytes = bytes ?? throw new ArgumentException("image: required");
-            if (body.RefineSteps is < 0 or > EditRequest.MaxOptimizationSteps)
-                throw new ArgumentException($"refine_steps: must lie in [0, {EditRequest.MaxOptimizationSteps}], got {body.RefineSteps}");
+            CheckRefineSteps(body.RefineSteps);
+            var refineSpace = ParseRefineSpace(body.RefineSpace);
             if (models.Editing.Csla is null)
                 throw new ArgumentException("this model set has no CSLA mappers (the inversion encoder)");
             GenerateEndpoints.CheckCommon(body.OutputQuality, body.TimeoutMs);
             cacheMode = GenerateEndpoints.ParseCacheMode(body.Cache);
             job = new InvertJob(ImageInput.Decode(imageBytes, g.Config.Size, api.Value.MaxImageBytes), body.RefineSteps,
-                GenerateEndpoints.ParseFormat(body.OutputFormat), body.OutputQuality);
+                GenerateEndpoints.ParseFormat(body.OutputFormat), body.OutputQuality, refineSpace);
         }
         catch (Exception e) when (e is ArgumentException or ImageInputException or System.Text.Json.JsonException or BadHttpRequestException or InvalidDataException)
         {
@@ -178,10 +199,10 @@ public static class EditEndpoints
 
         var parameters = new Dictionary<string, object?>
         {
-            ["refine_steps"] = job.RefineSteps, ["output_format"] = job.Format.ToString().ToLowerInvariant(), ["output_quality"] = job.Quality,
+            ["refine_steps"] = job.RefineSteps, ["refine_space"] = RefineSpaceName(job.RefineSpace), ["output_format"] = job.Format.ToString().ToLowerInvariant(), ["output_quality"] = job.Quality,
         };
         string cacheKey = dispatcher.CacheKey("invert", parameters, imageBytes);
-        return await dispatcher.DispatchAsync(http, "invert", job, 1, $"refine{job.RefineSteps}", cacheKey, cacheMode, body.TimeoutMs,
+        return await dispatcher.DispatchAsync(http, "invert", job, 1, $"refine{job.RefineSteps}{RefineSpaceName(job.RefineSpace)}", cacheKey, cacheMode, body.TimeoutMs,
             (result, item, id) =>
             {
                 var output = (InvertOutput)result;

@@ -69,19 +69,35 @@ internal static class EditCommands
         File.WriteAllBytes(path, ImageEncoder.EncodePng(ImageTensors.FromTensor(image)[0]));
     }
 
+    private static Option<int> RefineStepsOption(string description) => new("--refine-steps") { Description = description, DefaultValueFactory = _ => 0 };
+
+    private static Option<string> RefineSpaceOption()
+    {
+        var option = new Option<string>("--refine-space")
+        {
+            Description = "where refinement optimises: w+ (one w per layer, the closest reconstruction) or w (one w for every layer: edits from it keep more of the image)",
+            DefaultValueFactory = _ => "w+",
+        };
+        option.AcceptOnlyFromAmong("w+", "w");
+        return option;
+    }
+
+    private static RefineSpace RefineSpaceOf(string value) => value == "w" ? RefineSpace.W : RefineSpace.WPlus;
+
     public static Command Invert()
     {
         var image = new Option<string>("--image") { Description = "input image (PNG, JPEG, WebP)", Required = true };
-        var refine = new Option<int>("--refine-steps") { Description = "optimisation steps after the encoder (0: none)", DefaultValueFactory = _ => 0 };
+        var refine = RefineStepsOption("optimisation steps after the encoder (0: none)");
+        var refineSpace = RefineSpaceOption();
         var models = ModelsOption();
         var output = new Option<string>("--out") { Description = "output directory: reconstruction.png, latent.safetensors", Required = true };
-        var command = new Command("invert", "image → CLIP → CSLA mappers → W+/S → image (optionally refined by optimisation)") { image, refine, models, output };
+        var command = new Command("invert", "image → CLIP → CSLA mappers → W+/S → image (optionally refined by optimisation)") { image, refine, refineSpace, models, output };
         command.SetAction((parse, cancel) => Task.FromResult(CommandErrors.Guarded(parse, () =>
         {
             using var pipeline = EditPipeline.Open(ModelSet.Open(parse.GetValue(models)));
             using var scope = NewDisposeScope();
             var input = LoadImage(parse.GetValue(image)!, pipeline.Generator.Config.Size);
-            using var result = pipeline.Invert(input, parse.GetValue(refine), cancellation: cancel);
+            using var result = pipeline.Invert(input, parse.GetValue(refine), refineSpace: RefineSpaceOf(parse.GetValue(refineSpace)!), cancellation: cancel);
             string dir = parse.GetValue(output)!;
             Directory.CreateDirectory(dir);
             WritePng(Path.Combine(dir, "reconstruction.png"), result.Images);
@@ -119,16 +135,20 @@ internal static class EditCommands
         };
         cslaDirection.AcceptOnlyFromAmong("residual", "mapped-difference");
         var seed = new Option<long>("--seed") { Description = "seed (reserved for stochastic methods; the four methods here are deterministic)", DefaultValueFactory = _ => 0 };
+        var refine = RefineStepsOption("with --image: optimisation steps after the encoder, as stylebridge invert (0: the encoder alone)");
+        var refineSpace = RefineSpaceOption();
         var models = ModelsOption();
         var output = new Option<string>("--out") { Description = "output PNG", Required = true };
         var command = new Command("edit", "edit an image or latent from a source text to a target text")
         {
-            image, latent, source, target, method, strength, disentanglement, steps, cslaDirection, seed, models, output,
+            image, latent, source, target, method, strength, disentanglement, steps, cslaDirection, seed, refine, refineSpace, models, output,
         };
         command.SetAction((parse, cancel) => Task.FromResult(CommandErrors.Guarded(parse, () =>
         {
             if ((parse.GetValue(image) is null) == (parse.GetValue(latent) is null))
                 throw new ArgumentException("give exactly one of --image and --latent");
+            if (parse.GetValue(latent) is not null && parse.GetValue(refine) != 0)
+                throw new ArgumentException("--refine-steps refines an --image's inversion; a --latent is edited as it is");
             var request = new EditRequest
             {
                 Source = parse.GetValue(source)!,
@@ -145,7 +165,8 @@ internal static class EditCommands
             LatentCode code;
             if (parse.GetValue(image) is { } imagePath)
             {
-                using var inverted = pipeline.Invert(LoadImage(imagePath, pipeline.Generator.Config.Size), cancellation: cancel);
+                using var inverted = pipeline.Invert(LoadImage(imagePath, pipeline.Generator.Config.Size), parse.GetValue(refine),
+                    refineSpace: RefineSpaceOf(parse.GetValue(refineSpace)!), cancellation: cancel);
                 code = new LatentCode(inverted.Code.WPlus.clone(), [.. inverted.Code.Styles.Select(s => s.clone())]);
             }
             else

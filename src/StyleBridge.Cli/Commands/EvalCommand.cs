@@ -273,6 +273,8 @@ internal static class EvalCommand
         page.AppendLine($"| {firstAlignment} | ---: | ---: | ---: |" + string.Concat(EditEvaluation.Preserved.Select(_ => " ---: |")));
     }
 
+    private static string SpaceName(StyleBridge.Engine.Editing.RefineSpace space) => space == StyleBridge.Engine.Editing.RefineSpace.W ? "W" : "W+";
+
     private static string PerAttribute(EditReport r) => string.Join(" | ", r.PreservedPerAttribute.Values.Select(Pct));
 
     private static string Named(EditReport r) => string.Join(", ", r.PreservedPerAttribute.Select(kv => $"{kv.Key.ToString().ToLowerInvariant()} {Pct(kv.Value)}"));
@@ -283,19 +285,21 @@ internal static class EvalCommand
         const int Renders = 300, PerPair = 4, RefineSteps = 100;
         var inversion = EditEvaluation.Inversion(pipeline, oracle, Renders, 0x1A7E_0001);
         var refined = EditEvaluation.Inversion(pipeline, oracle, Renders, 0x1A7E_0001, RefineSteps);
+        var refinedInW = EditEvaluation.Inversion(pipeline, oracle, Renders, 0x1A7E_0001, RefineSteps, refineSpace: StyleBridge.Engine.Editing.RefineSpace.W);
         page.AppendLine("## Inversion and editing");
         page.AppendLine();
         page.AppendLine($"**Inversion** of {inversion.Renders} fresh renders (targets: PSNR ≥ 22 dB, all five attributes kept by the oracle in ≥ 85 %), " +
                         "by the CSLA encoder alone (CLIP image embedding → mappers → S) and by the encoder with refinement " +
-                        $"(`--refine-steps {RefineSteps}`: Adam on W+ from the encoder's start, pixel MSE + CLIP image loss, StyleCLIP's learning-rate ramps):");
+                        $"(`--refine-steps {RefineSteps}`: Adam on W+ from the encoder's start, pixel MSE + CLIP image loss, StyleCLIP's learning-rate ramps), " +
+                        "and with the same refinement of one w shared by every layer (`--refine-space w`, W as StyleGAN2's projector optimises):");
         page.AppendLine();
         page.AppendLine("| inversion | PSNR | all five kept | " + string.Join(" | ", inversion.PerAttribute.Keys.Select(k => k.ToString().ToLowerInvariant())) + " |");
         page.AppendLine("| --- | ---: | ---: |" + string.Concat(inversion.PerAttribute.Keys.Select(_ => " ---: |")));
-        foreach (var r in new[] { inversion, refined })
+        foreach (var r in new[] { inversion, refined, refinedInW })
         {
-            page.AppendLine($"| {(r.RefineSteps == 0 ? "encoder" : $"encoder + {r.RefineSteps} refinement steps")} | **{r.Psnr:F2} dB** | **{Pct(r.AttributesKept)}** | " +
-                            string.Join(" | ", r.PerAttribute.Values.Select(Pct)) + " |");
-            log.WriteLine($"inversion ({r.RefineSteps} refinement steps): {r.Psnr:F2} dB, kept {Pct(r.AttributesKept)}");
+            string name = r.RefineSteps == 0 ? "encoder" : $"encoder + {r.RefineSteps} refinement steps in {SpaceName(r.RefineSpace)}";
+            page.AppendLine($"| {name} | **{r.Psnr:F2} dB** | **{Pct(r.AttributesKept)}** | " + string.Join(" | ", r.PerAttribute.Values.Select(Pct)) + " |");
+            log.WriteLine($"inversion ({name}): {r.Psnr:F2} dB, kept {Pct(r.AttributesKept)}");
         }
         page.AppendLine();
         page.AppendLine("The strength sweep below starts from the encoder's inversions; the table after it repeats the default strengths from refined ones.");
@@ -369,22 +373,31 @@ internal static class EvalCommand
             page.AppendLine();
         }
 
-        // the same edits at the default strengths, from the same renders inverted with refinement
-        using (var refinedInputs = ColourEditInputs.Invert(pipeline, oracle, PerPair, 0xC010_0001, RefineSteps))
+        // the same edits at the default strengths, from the same renders inverted with refinement in W+, then in W
+        // (CSLA, the method nearest the targets, also at lower strengths there)
+        page.AppendLine($"The same edits at the default strengths on the same renders inverted with refinement (`--refine-steps {RefineSteps}`) in W+ and in W " +
+                        "(`--refine-space w`), preservation again against the oracle's reading of each edit's input:");
+        page.AppendLine();
+        EditTable(page, "method, refinement", "strength");
+        foreach (var space in new[] { StyleBridge.Engine.Editing.RefineSpace.WPlus, StyleBridge.Engine.Editing.RefineSpace.W })
         {
-            page.AppendLine($"The same edits at the default strengths on the same renders inverted with refinement (`--refine-steps {RefineSteps}`), " +
-                            "preservation again against the oracle's reading of each edit's input:");
-            page.AppendLine();
-            EditTable(page, "method", "strength");
+            using var refinedInputs = ColourEditInputs.Invert(pipeline, oracle, PerPair, 0xC010_0001, RefineSteps, refineSpace: space);
             foreach (var method in methods)
             {
-                double strength = pipeline.DefaultStrength(method);
-                var r = EditEvaluation.Colour(pipeline, refinedInputs, oracle, method, strength);
-                page.AppendLine($"| {method.ToString().ToLowerInvariant()} | {strength:0.##} | {Pct(r.Success)} | {Pct(r.Preservation)} | {PerAttribute(r)} |");
-                log.WriteLine($"edit {method} α={strength:0.##} from refined inversions: success {Pct(r.Success)}, preservation {Pct(r.Preservation)} ({Named(r)})");
+                double defaultStrength = pipeline.DefaultStrength(method);
+                double[] strengths = method == StyleBridge.Engine.Editing.EditMethod.Csla && space == StyleBridge.Engine.Editing.RefineSpace.W
+                    ? [.. new[] { 0.5, 0.65, defaultStrength }.Distinct().Order()]
+                    : [defaultStrength];
+                foreach (double strength in strengths)
+                {
+                    var r = EditEvaluation.Colour(pipeline, refinedInputs, oracle, method, strength);
+                    string bold = strength == defaultStrength ? "**" : "";
+                    page.AppendLine($"| {method.ToString().ToLowerInvariant()}, {SpaceName(space)} | {bold}{strength:0.##}{bold} | {Pct(r.Success)} | {Pct(r.Preservation)} | {PerAttribute(r)} |");
+                    log.WriteLine($"edit {method} α={strength:0.##} from inversions refined in {SpaceName(space)}: success {Pct(r.Success)}, preservation {Pct(r.Preservation)} ({Named(r)})");
+                }
             }
-            page.AppendLine();
         }
+        page.AppendLine();
 
         // contact sheet: 8 renders; rows: render, reconstruction, then each method's edit to the next colour
         using (var scope = NewDisposeScope())

@@ -33,6 +33,16 @@ public enum CslaDirection
     MappedDifference,
 }
 
+/// <summary>Where inversion's refinement optimises (the encoder gives one w either way).</summary>
+public enum RefineSpace
+{
+    /// <summary>One w per layer (W+): the closest reconstruction.</summary>
+    WPlus,
+
+    /// <summary>One w shared by every layer (W, as StyleGAN2's projector): a little less close, and edits from it keep more of the image (e4e's distortion–editability trade-off).</summary>
+    W,
+}
+
 /// <summary>An edit: source and target text, the method and its knobs.</summary>
 public sealed record EditRequest
 {
@@ -183,10 +193,12 @@ public sealed class EditPipeline : IDisposable
 
     /// <summary>
     /// CSLA inversion: Δf = normalize(E_I(x)) − c_img, w = w_avg + M_w(Δf), s = ASM(s_avg, H(Δw), Δw); then, with
-    /// <paramref name="refineSteps"/> &gt; 0, Adam on W+ from w (pixel MSE + CLIP image-similarity loss, StyleCLIP's lr
-    /// ramps), after which the styles are those of the refined W+. Checks cancellation between steps.
+    /// <paramref name="refineSteps"/> &gt; 0, Adam on W+ (or on the one w of W, <paramref name="refineSpace"/>) from w
+    /// (pixel MSE + CLIP image-similarity loss, StyleCLIP's lr ramps), after which the styles are those of the refined
+    /// latent. Checks cancellation between steps.
     /// </summary>
-    public EditImages Invert(Tensor images, int refineSteps = 0, double refineLearningRate = 0.05, CancellationToken cancellation = default)
+    public EditImages Invert(Tensor images, int refineSteps = 0, double refineLearningRate = 0.05, RefineSpace refineSpace = RefineSpace.WPlus,
+        CancellationToken cancellation = default)
     {
         CheckImages(images);
         if (Csla is null)
@@ -208,7 +220,7 @@ public sealed class EditPipeline : IDisposable
 
         if (refineSteps > 0)
         {
-            wplus = Refine(images, features, wplus, refineSteps, refineLearningRate, cancellation);
+            wplus = Refine(images, features, wplus, refineSteps, refineLearningRate, refineSpace, cancellation);
             using (no_grad())
                 styles = Generator.Styles(wplus);
         }
@@ -219,9 +231,11 @@ public sealed class EditPipeline : IDisposable
         return Detach(reconstruction, wplus, styles);
     }
 
-    private Tensor Refine(Tensor images, Tensor targetFeatures, Tensor start, int steps, double lr, CancellationToken cancellation)
+    /// <summary>Adam on the latent of <paramref name="space"/> from <paramref name="start"/> [N, L, D]; returns the refined W+.</summary>
+    private Tensor Refine(Tensor images, Tensor targetFeatures, Tensor start, int steps, double lr, RefineSpace space, CancellationToken cancellation)
     {
-        var latent = new TorchSharp.Modules.Parameter(start.detach().clone(), requires_grad: true);
+        // the encoder's W+ repeats one w, so its first layer is W's starting point
+        var latent = new TorchSharp.Modules.Parameter((space == RefineSpace.W ? start.select(1, 0) : start).detach().clone(), requires_grad: true);
         var target = ClipModel.Normalize(targetFeatures).detach();
         using var adam = optim.Adam([latent], lr);
         for (int i = 0; i < steps; i++)
@@ -238,7 +252,7 @@ public sealed class EditPipeline : IDisposable
             loss.backward();
             adam.step();
         }
-        var result = latent.detach().clone();
+        var result = space == RefineSpace.W ? Generator.Broadcast(latent.detach()) : latent.detach().clone();
         latent.Dispose();
         return result;
     }

@@ -4,7 +4,8 @@ using StyleBridge.Engine.World;
 namespace StyleBridge.Engine.Evaluation;
 
 /// <summary>Inversion figures: PSNR of the reconstruction (8-bit) and the share of renders whose five attributes survive.</summary>
-public sealed record InversionReport(int Renders, int RefineSteps, double Psnr, double AttributesKept, IReadOnlyDictionary<WorldAttribute, double> PerAttribute);
+public sealed record InversionReport(int Renders, int RefineSteps, double Psnr, double AttributesKept, IReadOnlyDictionary<WorldAttribute, double> PerAttribute,
+    RefineSpace RefineSpace = RefineSpace.WPlus);
 
 /// <summary>Colour-edit figures of one method at one strength.</summary>
 /// <param name="Success">The oracle reads the target colour.</param>
@@ -24,8 +25,9 @@ public static class EditEvaluation
     /// <summary>What a colour edit must leave as it was.</summary>
     public static IReadOnlyList<WorldAttribute> Preserved { get; } = [WorldAttribute.Shape, WorldAttribute.Position, WorldAttribute.Background];
 
-    /// <param name="refineSteps">0: the encoder alone; else that many optimisation steps after it (<c>--refine-steps</c>).</param>
-    public static InversionReport Inversion(EditPipeline pipeline, AttributeOracle oracle, int count, ulong seed, int refineSteps = 0, int batch = 50)
+    /// <param name="refineSteps">0: the encoder alone; else that many optimisation steps after it (<c>--refine-steps</c>) in <paramref name="refineSpace"/>.</param>
+    public static InversionReport Inversion(EditPipeline pipeline, AttributeOracle oracle, int count, ulong seed, int refineSteps = 0, int batch = 50,
+        RefineSpace refineSpace = RefineSpace.WPlus)
     {
         var scenes = new ShapeSampler(seed).SampleBatch(count);
         double psnr = 0;
@@ -36,7 +38,7 @@ public static class EditEvaluation
             using var scope = NewDisposeScope();
             var part = scenes.Skip(start).Take(batch).ToList();
             var images = ShapeSampler.Render(part);
-            using var inverted = pipeline.Invert(images, refineSteps);
+            using var inverted = pipeline.Invert(images, refineSteps, refineSpace: refineSpace);
             var bytes = inverted.Images.clamp(-1, 1).add(1).mul(127.5).round();
             var target = images.add(1).mul(127.5).round();
             var mse = bytes.sub(target).square().mean([1, 2, 3]).to(ScalarType.Float64).data<double>().ToArray();
@@ -54,7 +56,8 @@ public static class EditEvaluation
                 kept += all ? 1 : 0;
             }
         }
-        return new InversionReport(count, refineSteps, psnr / count, (double)kept / count, perAttribute.ToDictionary(kv => kv.Key, kv => (double)kv.Value / count));
+        return new InversionReport(count, refineSteps, psnr / count, (double)kept / count, perAttribute.ToDictionary(kv => kv.Key, kv => (double)kv.Value / count),
+            refineSpace);
     }
 
     /// <summary>Colour edits for every ordered pair of colours, <paramref name="perPair"/> renders of the source colour each.</summary>
@@ -114,18 +117,22 @@ public static class EditEvaluation
 /// </summary>
 public sealed class ColourEditInputs : IDisposable
 {
-    private ColourEditInputs(int refineSteps, IReadOnlyList<(ShapeColour From, ShapeColour To, LatentCode Code, long[,] Before)> pairs)
+    private ColourEditInputs(int refineSteps, RefineSpace refineSpace, IReadOnlyList<(ShapeColour From, ShapeColour To, LatentCode Code, long[,] Before)> pairs)
     {
         RefineSteps = refineSteps;
+        RefineSpace = refineSpace;
         Pairs = pairs;
     }
 
     public int RefineSteps { get; }
 
+    public RefineSpace RefineSpace { get; }
+
     public IReadOnlyList<(ShapeColour From, ShapeColour To, LatentCode Code, long[,] Before)> Pairs { get; }
 
     /// <summary>Draws <paramref name="perPair"/> renders per ordered colour pair from <paramref name="seed"/> and inverts them in batches.</summary>
-    public static ColourEditInputs Invert(EditPipeline pipeline, AttributeOracle oracle, int perPair, ulong seed, int refineSteps = 0, int batch = 60)
+    public static ColourEditInputs Invert(EditPipeline pipeline, AttributeOracle oracle, int perPair, ulong seed, int refineSteps = 0, int batch = 60,
+        RefineSpace refineSpace = RefineSpace.WPlus)
     {
         ArgumentNullException.ThrowIfNull(pipeline);
         ArgumentNullException.ThrowIfNull(oracle);
@@ -156,7 +163,7 @@ public sealed class ColourEditInputs : IDisposable
             for (int start = 0; start < scenes.Count; start += batch)
             {
                 using var scope = NewDisposeScope();
-                using var inverted = pipeline.Invert(ShapeSampler.Render(scenes.Skip(start).Take(batch).ToList()), refineSteps);
+                using var inverted = pipeline.Invert(ShapeSampler.Render(scenes.Skip(start).Take(batch).ToList()), refineSteps, refineSpace: refineSpace);
                 readings.Add(oracle.Predict(inverted.Images.clamp(-1, 1)));
                 wplus.Add(inverted.Code.WPlus.clone().DetachFromDisposeScope());
                 styles.Add([.. inverted.Code.Styles.Select(t => t.clone().DetachFromDisposeScope())]);
@@ -180,7 +187,7 @@ public sealed class ColourEditInputs : IDisposable
                 }
                 return (p.From, p.To, code, before);
             }).ToList();
-            return new ColourEditInputs(refineSteps, pairs);
+            return new ColourEditInputs(refineSteps, refineSpace, pairs);
         }
         finally
         {

@@ -80,13 +80,13 @@ public sealed class InvertExecutor(ModelHost models) : IBatchExecutor
     public void Execute(IReadOnlyList<WorkItem> batch)
     {
         int size = models.Editing.Generator.Config.Size;
-        foreach (var group in batch.Cast<WorkItem<InvertJob>>().GroupBy(i => i.Payload.RefineSteps))
+        foreach (var group in batch.Cast<WorkItem<InvertJob>>().GroupBy(i => (i.Payload.RefineSteps, i.Payload.RefineSpace)))
         {
             var items = group.ToList();
             using var scope = NewDisposeScope();
             var images = cat(items.Select(i => tensor(i.Payload.Image, [1, 3, size, size])).ToList());
             var token = items.Count == 1 ? items[0].Cancellation : CancellationToken.None;
-            using var result = models.Editing.Invert(images, group.Key, cancellation: token);
+            using var result = models.Editing.Invert(images, group.Key.RefineSteps, refineSpace: group.Key.RefineSpace, cancellation: token);
             for (int i = 0; i < items.Count; i++)
             {
                 var job = items[i].Payload;
@@ -126,7 +126,8 @@ public sealed class EditExecutor(ModelHost models) : IBatchExecutor
                 EncodedImage? reconstruction = null;
                 if (job.Image is { } pixels)
                 {
-                    using var inverted = pipeline.Invert(tensor(pixels, [1, 3, g.Config.Size, g.Config.Size]), cancellation: item.Cancellation);
+                    using var inverted = pipeline.Invert(tensor(pixels, [1, 3, g.Config.Size, g.Config.Size]), job.RefineSteps, refineSpace: job.RefineSpace,
+                        cancellation: item.Cancellation);
                     code = new LatentCode(inverted.Code.WPlus.clone(), [.. inverted.Code.Styles.Select(s => s.clone())]);
                     if (job.IncludeReconstruction)
                         reconstruction = ImageOutput.Encode(inverted.Images[0], job.Format, job.Quality);

@@ -65,6 +65,26 @@ public sealed class EditPipelineTests : IDisposable
     }
 
     [Fact]
+    public void Refinement_in_W_keeps_one_w_for_every_layer_and_lowers_the_pixel_error()
+    {
+        using var scope = NewDisposeScope();
+        var target = Images(2, 9);
+        using var plain = pipeline.Invert(target);
+        using var inW = pipeline.Invert(target, refineSteps: 15, refineSpace: RefineSpace.W);
+        using var inWPlus = pipeline.Invert(target, refineSteps: 15);
+        var w = inW.Code.WPlus;
+        Assert.True(w.sub(w[.., 0..1, ..]).abs().max().item<float>() == 0, "every W+ row is the one refined w");
+        Assert.True(w.sub(plain.Code.WPlus).abs().max().item<float>() > 0, "the w moved");
+        var wplus = inWPlus.Code.WPlus;
+        Assert.True(wplus.sub(wplus[.., 0..1, ..]).abs().max().item<float>() > 0, "refinement in W+ moves the rows apart");
+        using var styles = stack(inW.Code.Styles.Select((s, k) => s.sub(models.Generator.Styles(w)[k]).abs().max()).ToArray());
+        Assert.True(styles.max().item<float>() == 0, "the styles are the refined w's own");
+        double before = nn.functional.mse_loss(plain.Images, target).item<float>();
+        double after = nn.functional.mse_loss(inW.Images, target).item<float>();
+        Assert.True(after < before, $"pixel MSE {before:F4} → {after:F4}");
+    }
+
+    [Fact]
     public void Zero_strength_and_no_surviving_channel_leave_the_image_as_it_was()
     {
         using var scope = NewDisposeScope();
