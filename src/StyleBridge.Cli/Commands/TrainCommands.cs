@@ -285,9 +285,11 @@ internal static class TrainCommands
         var objectWeight = new Option<double?>("--object-weight") { Description = "weight of the object's pixels (and a 1 px ring) in the pixel loss against the background's 1 (default 1: a plain mean)" };
         var shapeWeight = new Option<double?>("--shape-weight") { Description = "extra weight, on top of --object-weight, of the pixels that tell the scene's shape from the other two (default 1: none)" };
         var keepLatents = new Option<bool>("--keep-latent-spaces") { Description = "freeze the mapping and the style affines: every z keeps its w and S, so the methods trained on them stay valid; only the drawing is trained" };
+        var colourMixing = new Option<double?>("--colour-mixing") { Description = "share of each batch drawn with a second scene's w from --colour-layer on and that scene's colour as the target (default 0: none)" };
+        var colourLayer = new Option<int?>("--colour-layer") { Description = "the first W+ layer --colour-mixing takes from the second scene (default 5)" };
         var command = new Command("stylegan2-distill",
             "Stage three of the two-stage Shapes generator: fine-tune mapping and synthesis so that G(z) draws the render of the scene z codes for (pixel loss, optionally adversarial); exports the generator")
-            { oracle, generator, lr, mappingLr, lrFinal, pixelLoss, objectWeight, shapeWeight, adversarial, r1, initD, keepLatents };
+            { oracle, generator, lr, mappingLr, lrFinal, pixelLoss, objectWeight, shapeWeight, adversarial, r1, initD, keepLatents, colourMixing, colourLayer };
         var common = AddCommon(command, "stylegan2-distill");
         command.SetAction((result, cancel) => Task.FromResult(Run(result, common, "stylegan2-distill", () =>
         {
@@ -318,6 +320,8 @@ internal static class TrainCommands
                 AdversarialWeight = result.GetValue(adversarial) ?? defaults.AdversarialWeight,
                 R1Gamma = result.GetValue(r1) ?? defaults.R1Gamma,
                 KeepLatentSpaces = result.GetValue(keepLatents),
+                ColourMixing = result.GetValue(colourMixing) ?? defaults.ColourMixing,
+                ColourLayer = result.GetValue(colourLayer) ?? defaults.ColourLayer,
             };
             var g = StyleBridge.Models.StyleGan2.Generator.FromFile(result.GetValue(generator)!, SceneDistillationTrainer.WholeBatches);
             var trainer = new SceneDistillationTrainer(options, g);

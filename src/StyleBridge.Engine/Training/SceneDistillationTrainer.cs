@@ -56,6 +56,18 @@ public sealed record SceneDistillationOptions
     /// </summary>
     public bool KeepLatentSpaces { get; init; }
 
+    /// <summary>
+    /// Share of each batch drawn as colour-mixed pairs (0: none): a sample's W+ takes its own scene's w on the layers
+    /// below <see cref="ColourLayer"/> and a second scene's w from that layer on, and its target is the first scene drawn
+    /// in the second scene's colour. StyleGAN's style mixing with a target: the layers from ColourLayer on learn to
+    /// carry the object's colour and nothing else, and the layers below it the rest of the scene, so that a colour
+    /// edit can move the one without the other.
+    /// </summary>
+    public double ColourMixing { get; init; }
+
+    /// <summary>The first W+ layer that <see cref="ColourMixing"/> takes from the second scene.</summary>
+    public int ColourLayer { get; init; } = 5;
+
     public bool Adversarial => AdversarialWeight > 0;
 
     /// <summary>The cosine factor (1 → <see cref="FinalLearningRateFraction"/>) both learning rates follow.</summary>
@@ -75,6 +87,10 @@ public sealed record SceneDistillationOptions
             throw new ArgumentException($"ShapeWeight must be finite and at least 1, got {ShapeWeight}");
         if (AdversarialWeight < 0 || double.IsNaN(AdversarialWeight) || !(DiscriminatorLearningRate > 0) || R1Gamma < 0 || DRegEvery < 1)
             throw new ArgumentException("AdversarialWeight and R1Gamma must be non-negative, DiscriminatorLearningRate and DRegEvery positive");
+        if (!(ColourMixing >= 0 && ColourMixing <= 1))
+            throw new ArgumentException($"ColourMixing must lie in [0, 1], got {ColourMixing}");
+        if (ColourLayer < 1)
+            throw new ArgumentException($"ColourLayer must be at least 1, got {ColourLayer}");
     }
 }
 
@@ -93,6 +109,7 @@ public sealed record DistillationStep(double Pixel, double? DLoss, double? GLoss
 public sealed class SceneDistillationTrainer : IGeneratorStageTrainer
 {
     private const ulong WorldSalt = 0xD157_1000_0000_0001;
+    private const ulong DonorSalt = 0xC010_0B1E_0000_0001;
     private readonly TorchSharp.Modules.Adam optimizer;
     private readonly TorchSharp.Modules.Adam mappingOptimizer;
     private readonly TorchSharp.Modules.Adam? dOptimizer;
@@ -106,6 +123,8 @@ public sealed class SceneDistillationTrainer : IGeneratorStageTrainer
         options.Validate();
         if (generator.Config.ZDim < SceneCode.Dimensions + 8)
             throw new ArgumentException($"the generator's z has {generator.Config.ZDim} dimensions; a scene code needs at least {SceneCode.Dimensions + 8}");
+        if (options.ColourMixing > 0 && options.ColourLayer >= generator.NLatent)
+            throw new ArgumentException($"ColourLayer must lie in [1, {generator.NLatent - 1}] for a generator of {generator.NLatent} W+ layers, got {options.ColourLayer}");
         Options = options;
         G = generator;
         G.train();
@@ -205,6 +224,28 @@ public sealed class SceneDistillationTrainer : IGeneratorStageTrainer
         return error.mean([1L], keepdim: true).mul(weights).sum().div(weights.sum()).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// W+ [N, L, W] of <paramref name="w"/> [N, W] with the first D rows of <paramref name="donors"/> [D, W] on layers
+    /// <paramref name="colourLayer"/> and above (<see cref="SceneDistillationOptions.ColourMixing"/>).
+    /// </summary>
+    public static Tensor MixColours(Generator generator, Tensor w, Tensor donors, int colourLayer)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(donors);
+        if (w.ndim != 2 || donors.ndim != 2 || donors.shape[0] > w.shape[0] || donors.shape[1] != w.shape[1])
+            throw new ArgumentException($"w must be [N, W] and donors [D ≤ N, W], got {StyleBridge.Torch.TensorBytes.Format(w.shape)} and {StyleBridge.Torch.TensorBytes.Format(donors.shape)}");
+        if (colourLayer < 1 || colourLayer >= generator.NLatent)
+            throw new ArgumentOutOfRangeException(nameof(colourLayer), colourLayer, $"must lie in [1, {generator.NLatent - 1}]");
+        using var scope = NewDisposeScope();
+        long d = donors.shape[0];
+        var own = generator.Broadcast(w);
+        var donorRows = generator.Broadcast(cat([donors, w.narrow(0, d, w.shape[0] - d)]));
+        var rows = arange(w.shape[0], device: w.device).lt(d).view(-1, 1, 1);
+        var layers = arange(generator.NLatent, device: w.device).ge(colourLayer).view(1, -1, 1);
+        return where(rows.logical_and(layers), donorRows, own).MoveToOuterDisposeScope();
+    }
+
     /// <summary>The mapping network's and the style affines' parameters: what decides a z's w and a w's S.</summary>
     public static bool IsLatentSpaceParameter(string name) =>
         name.StartsWith("style.", StringComparison.Ordinal) || name.Contains(".modulation.", StringComparison.Ordinal);
@@ -235,7 +276,15 @@ public sealed class SceneDistillationTrainer : IGeneratorStageTrainer
         using var rng = new RandomGenerator(StyleGan2Trainer.StepSeed((long)Options.Seed, StepCount));
         var scenes = new ShapeSampler(unchecked((Options.Seed ^ WorldSalt) * 1_000_003UL + (ulong)StepCount)).SampleBatch(Options.Batch);
         var z = SceneCode.Encode(scenes, G.Config.ZDim, rng);
-        var images = G.Synthesize(G.Map(z), new SynthesisOptions(NoiseMode.Random, rng));
+        var ws = G.Map(z);
+        int mixed = (int)Math.Round(Options.ColourMixing * Options.Batch);
+        if (mixed > 0)
+        {
+            var donors = new ShapeSampler(unchecked((Options.Seed ^ DonorSalt) * 1_000_003UL + (ulong)StepCount)).SampleBatch(mixed);
+            ws = MixColours(G, ws, G.Map(SceneCode.Encode(donors, G.Config.ZDim, rng)), Options.ColourLayer);
+            scenes = [.. scenes.Select((s, i) => i < mixed ? s with { Colour = donors[i].Colour } : s)];
+        }
+        var images = G.Synthesize(ws, new SynthesisOptions(NoiseMode.Random, rng));
         var renders = StyleGan2Trainer.RenderAt(scenes, G.Config.Size);
         var deciding = Options.ShapeWeight != 1 ? ShapeDecidingPixels(scenes, renders) : null;
         var pixel = PixelLossOf(images, renders, Options.PixelLoss, Options.ObjectWeight, deciding, Options.ShapeWeight);

@@ -164,7 +164,9 @@ public sealed class SceneMappingTests(ITestOutputHelper output) : IDisposable
     [InlineData("mse", 0.0)]
     [InlineData("l1", 0.05)]
     [InlineData("l1", 0.0, 8.0, 4.0)]
-    public void DistillationSteps_ReduceThePixelError_AndResumeExactly(string pixelLoss, double adversarialWeight, double objectWeight = 1, double shapeWeight = 1)
+    [InlineData("l1", 0.0, 8.0, 1.0, 0.5)]
+    public void DistillationSteps_ReduceThePixelError_AndResumeExactly(string pixelLoss, double adversarialWeight, double objectWeight = 1, double shapeWeight = 1,
+        double colourMixing = 0)
     {
         // every trainer starts from copies of one seeded generator (the global RNG is shared with tests running beside this one)
         Generator seeded;
@@ -201,6 +203,7 @@ public sealed class SceneMappingTests(ITestOutputHelper output) : IDisposable
         {
             Steps = 60, Batch = 8, LearningRate = 5e-3, MappingLearningRate = 5e-3, PixelLoss = pixelLoss,
             AdversarialWeight = adversarialWeight, DRegEvery = 2, ObjectWeight = objectWeight, ShapeWeight = shapeWeight,
+            ColourMixing = colourMixing, ColourLayer = 3,
         };
         using (var trainer = New(options))
         {
@@ -232,6 +235,31 @@ public sealed class SceneMappingTests(ITestOutputHelper output) : IDisposable
         if (straight.D is not null)
             foreach (var ((name, a), (_, b)) in StateDicts.Of(straight.D).Zip(StateDicts.Of(resumed.D!)))
                 Assert.True(a.allclose(b, rtol: 1e-4, atol: 1e-5), $"D.{name} differs after resuming by {a.sub(b).abs().max().item<float>()}");
+    }
+
+    [Fact]
+    public void ColourMixing_TakesTheDonorsW_OnTheColourLayers_OfTheFirstRowsOnly()
+    {
+        using var scope = NewDisposeScope();
+        using var g = new Generator(Tiny.GeneratorConfig());
+        var w = randn(5, g.Config.StyleDim);
+        var donors = randn(2, g.Config.StyleDim);
+        int layer = g.NLatent - 2;
+        var mixed = SceneDistillationTrainer.MixColours(g, w, donors, layer);
+        Assert.Equal(new long[] { 5, g.NLatent, g.Config.StyleDim }, mixed.shape);
+        for (int i = 0; i < 5; i++)
+            for (int l = 0; l < g.NLatent; l++)
+            {
+                var expected = i < 2 && l >= layer ? donors[i] : w[i];
+                Assert.True(mixed[i, l].eq(expected).all().item<bool>(), $"row {i}, layer {l}");
+            }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => SceneDistillationTrainer.MixColours(g, w, donors, g.NLatent));
+        Assert.Throws<ArgumentOutOfRangeException>(() => SceneDistillationTrainer.MixColours(g, w, donors, 0));
+        Assert.Throws<ArgumentException>(() => SceneDistillationTrainer.MixColours(g, w.narrow(0, 0, 1), donors, layer));
+        Assert.Throws<ArgumentException>(() => new SceneDistillationOptions { ColourMixing = 1.5 }.Validate());
+        using var other = new Generator(Tiny.GeneratorConfig());
+        Assert.Throws<ArgumentException>(() => new SceneDistillationTrainer(new SceneDistillationOptions { ColourMixing = 0.5, ColourLayer = g.NLatent }, other));
     }
 
     [Fact]
