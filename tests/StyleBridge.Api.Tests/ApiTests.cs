@@ -172,6 +172,9 @@ public sealed class ApiTests : IClassFixture<ApiTests.Fixture>
             HttpStatusCode.UnprocessableEntity);
         AssertProblem(await client.PostJson("/edit", new { image, source_text = "a red shape", target_text = "a blue shape", refine_steps = 501 }),
             HttpStatusCode.UnprocessableEntity);
+        var layer = await client.PostJson("/edit", new { image, source_text = "a red shape", target_text = "a blue shape", first_layer = 99 });
+        AssertProblem(layer, HttpStatusCode.UnprocessableEntity);
+        Assert.Contains("first_layer", (await layer.Json()).GetProperty("detail").GetString());
         var inverted = await (await client.PostJson("/invert", new { image })).Json();
         var latent = inverted.GetProperty("latents")[0].EnumerateArray().Select(v => v.GetSingle()).ToArray();
         var refusal = await client.PostJson("/edit", new { latent, source_text = "a red shape", target_text = "a blue shape", refine_steps = 2 });

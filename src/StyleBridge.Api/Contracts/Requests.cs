@@ -89,6 +89,9 @@ public sealed record EditBody
     [DefaultValue(40)]
     public int Steps { get; init; } = 40;
 
+    [Description("The first W+ layer the edit may move (0: all); earlier layers keep the source's. On a generator trained with colour mixing, its colour layer keeps a colour edit off the shape.")]
+    public int FirstLayer { get; init; }
+
     [Description("Image input: optimisation steps after the encoder, 0–500 (0: encoder only), as /invert.")]
     public int RefineSteps { get; init; }
 

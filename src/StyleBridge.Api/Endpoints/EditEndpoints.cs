@@ -127,9 +127,10 @@ public static class EditEndpoints
             var request = new EditRequest
             {
                 Source = body.SourceText, Target = body.TargetText, Method = ParseMethod(body.Method), Strength = body.Strength,
-                Disentanglement = body.Disentanglement, Steps = body.Steps,
+                Disentanglement = body.Disentanglement, Steps = body.Steps, FirstLayer = body.FirstLayer,
             };
             request.Validate();
+            models.Editing.CheckFirstLayer(request);
             var strengths = body.Strengths is { Length: > 0 } s ? s : [models.Editing.StrengthOf(request)];
             foreach (double strength in strengths)
                 (request with { Strength = strength }).Validate();
@@ -155,7 +156,7 @@ public static class EditEndpoints
         var parameters = new Dictionary<string, object?>
         {
             ["source_text"] = job.Request.Source, ["target_text"] = job.Request.Target, ["method"] = job.Request.Method.ToString().ToLowerInvariant(),
-            ["strengths"] = job.Strengths, ["disentanglement"] = job.Request.Disentanglement, ["steps"] = job.Request.Steps,
+            ["strengths"] = job.Strengths, ["disentanglement"] = job.Request.Disentanglement, ["steps"] = job.Request.Steps, ["first_layer"] = job.Request.FirstLayer,
             ["include_reconstruction"] = job.IncludeReconstruction, ["refine_steps"] = job.RefineSteps, ["refine_space"] = RefineSpaceName(job.RefineSpace),
             ["output_format"] = job.Format.ToString().ToLowerInvariant(), ["output_quality"] = job.Quality,
         };

@@ -135,13 +135,18 @@ internal static class EditCommands
         };
         cslaDirection.AcceptOnlyFromAmong("residual", "mapped-difference");
         var seed = new Option<long>("--seed") { Description = "seed (reserved for stochastic methods; the four methods here are deterministic)", DefaultValueFactory = _ => 0 };
+        var firstLayer = new Option<int>("--first-layer")
+        {
+            Description = "the first W+ layer the edit may move (0: all); earlier layers keep the source's (a colour edit on a generator trained with --colour-mixing: its --colour-layer)",
+            DefaultValueFactory = _ => 0,
+        };
         var refine = RefineStepsOption("with --image: optimisation steps after the encoder, as stylebridge invert (0: the encoder alone)");
         var refineSpace = RefineSpaceOption();
         var models = ModelsOption();
         var output = new Option<string>("--out") { Description = "output PNG", Required = true };
         var command = new Command("edit", "edit an image or latent from a source text to a target text")
         {
-            image, latent, source, target, method, strength, disentanglement, steps, cslaDirection, seed, refine, refineSpace, models, output,
+            image, latent, source, target, method, strength, disentanglement, steps, cslaDirection, firstLayer, seed, refine, refineSpace, models, output,
         };
         command.SetAction((parse, cancel) => Task.FromResult(CommandErrors.Guarded(parse, () =>
         {
@@ -158,9 +163,11 @@ internal static class EditCommands
                 Disentanglement = parse.GetValue(disentanglement),
                 Steps = parse.GetValue(steps),
                 CslaDirection = parse.GetValue(cslaDirection) == "mapped-difference" ? CslaDirection.MappedDifference : CslaDirection.Residual,
+                FirstLayer = parse.GetValue(firstLayer),
             };
             request.Validate();
             using var pipeline = EditPipeline.Open(ModelSet.Open(parse.GetValue(models)));
+            pipeline.CheckFirstLayer(request);
             using var scope = NewDisposeScope();
             LatentCode code;
             if (parse.GetValue(image) is { } imagePath)

@@ -70,6 +70,13 @@ public sealed record EditRequest
     public CslaDirection CslaDirection { get; init; } = CslaDirection.Residual;
 
     /// <summary>
+    /// The first W+ layer the edit may move (0: all): W+ rows before it, and the styles they feed, stay the source's.
+    /// Layer ranges as GANSpace edits; on a generator trained with colour mixing (stylegan2-distill --colour-mixing),
+    /// its colour layer confines a colour edit to the layers that carry colour alone.
+    /// </summary>
+    public int FirstLayer { get; init; }
+
+    /// <summary>
     /// α when a request names none and the model set gives none: CSLA's own default is its file's edit strength
     /// (<see cref="EditPipeline.DefaultStrength"/>), csla.md §6's 1 for a file that carries none.
     /// </summary>
@@ -94,6 +101,8 @@ public sealed record EditRequest
             throw new ArgumentException($"disentanglement: must lie in [0, 1], got {Disentanglement}");
         if (Steps is < 1 or > MaxOptimizationSteps)
             throw new ArgumentException($"steps: must lie in [1, {MaxOptimizationSteps}], got {Steps}");
+        if (FirstLayer < 0)
+            throw new ArgumentException($"first_layer: must not be negative, got {FirstLayer}");
     }
 }
 
@@ -272,6 +281,7 @@ public sealed class EditPipeline : IDisposable
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(request);
         request.Validate();
+        CheckFirstLayer(request);
         double alpha = StrengthOf(request);
         using var scope = NewDisposeScope();
         var space = Generator.StyleSpace;
@@ -288,7 +298,7 @@ public sealed class EditPipeline : IDisposable
                 }
                 using var direction = directions.Direction(dt, request.Disentanglement);
                 var conv = space.Concat(source.Styles, includeToRgb: false).add(direction.Delta(alpha).unsqueeze(0));
-                return Render(source.WPlus, WithConv(source.Styles, conv), direction.Channels);
+                return Render(source, request.FirstLayer, source.WPlus, WithConv(source.Styles, conv), direction.Channels);
             }
             case EditMethod.DeltaEdit:
             {
@@ -301,7 +311,7 @@ public sealed class EditPipeline : IDisposable
                 using var edit = DeltaEditing.Edit(mapper, fs3, conv, features, TemplateAverage(request.Target).sub(TemplateAverage(request.Source)),
                     DeltaEditing.DefaultThreshold, alpha);
                 int kept = (int)edit.Mask.logical_not().sum().item<long>();
-                return Render(source.WPlus, WithConv(source.Styles, edit.EditedStyles), kept);
+                return Render(source, request.FirstLayer, source.WPlus, WithConv(source.Styles, edit.EditedStyles), kept);
             }
             case EditMethod.Csla:
             {
@@ -322,17 +332,17 @@ public sealed class EditPipeline : IDisposable
                 var dw = direction.expand(source.WPlus.shape[0], -1);
                 var wplus = source.WPlus.add(dw.mul(alpha).unsqueeze(1));
                 var styles = csla.Config.Output == CslaOutput.W ? Generator.Styles(wplus) : csla.Styles(source.Styles, dw, alpha);
-                return Render(wplus, styles);
+                return Render(source, request.FirstLayer, wplus, styles);
             }
             default:
             {
                 Tensor text;
                 using (no_grad())
                     text = Clip.EncodeText(ClipTokenIds.FromTexts(Tokenizer, [request.Target]));
-                var wplus = LatentOptimizer.Run(Generator, Clip, text, source.WPlus, new LatentOptimizationOptions(request.Steps, 0.1 * alpha),
+                var wplus = LatentOptimizer.Run(Generator, Clip, text, source.WPlus, new LatentOptimizationOptions(request.Steps, 0.1 * alpha, FirstLayer: request.FirstLayer),
                     ImageTransform, cancellation: cancellation);
                 using var mode = no_grad();
-                return Render(wplus, Generator.Styles(wplus));
+                return Render(source, request.FirstLayer, wplus, Generator.Styles(wplus));
             }
         }
     }
@@ -369,6 +379,27 @@ public sealed class EditPipeline : IDisposable
         for (int i = 0; i < space.ConvLayers.Count; i++)
             result[space.ConvLayers[i].Index] = parts[i];
         return result;
+    }
+
+    /// <summary>Refuses a <see cref="EditRequest.FirstLayer"/> beyond this generator's W+ (before any tensor work).</summary>
+    public void CheckFirstLayer(EditRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.FirstLayer >= Generator.NLatent)
+            throw new ArgumentException($"first_layer: must lie in [0, {Generator.NLatent - 1}] for this generator's {Generator.NLatent} W+ layers, got {request.FirstLayer}");
+    }
+
+    /// <summary>The edit's image, with W+ rows before <paramref name="firstLayer"/> and the styles they feed kept from <paramref name="source"/>.</summary>
+    private EditImages Render(LatentCode source, int firstLayer, Tensor wplus, Tensor[] styles, int channels = -1)
+    {
+        if (firstLayer > 0)
+        {
+            var layers = Generator.StyleSpace.Layers;
+            styles = [.. styles.Select((s, k) => layers[k].WIndex >= firstLayer ? s : source.Styles[k].expand_as(s))];
+            var rows = arange(Generator.NLatent, device: wplus.device).ge(firstLayer).view(1, -1, 1);
+            wplus = where(rows, wplus, source.WPlus.expand_as(wplus));
+        }
+        return Render(wplus, styles, channels);
     }
 
     private EditImages Render(Tensor wplus, Tensor[] styles, int channels = -1)

@@ -5,7 +5,8 @@ using Generator = StyleBridge.Models.StyleGan2.Generator;
 namespace StyleBridge.Models.Editing;
 
 /// <summary>Settings of StyleCLIP's latent optimisation (<c>run_optimization.py</c> defaults).</summary>
-public sealed record LatentOptimizationOptions(int Steps = 300, double LearningRate = 0.1, double L2Lambda = 0.008);
+/// <param name="FirstLayer">The first W+ row that moves (0: all); earlier rows keep the start's values.</param>
+public sealed record LatentOptimizationOptions(int Steps = 300, double LearningRate = 0.1, double L2Lambda = 0.008, int FirstLayer = 0);
 
 /// <summary>One step's figures, evaluated at the latent before that step's update.</summary>
 public sealed record LatentOptimizationStep(int Step, double LearningRate, double Loss, double ClipLoss, double L2Loss, double Cosine);
@@ -43,6 +44,8 @@ public static class LatentOptimizer
             throw new ArgumentException($"the start latent must be W+ [B, {generator.NLatent}, {generator.Config.StyleDim}], got {TensorBytes.Format(start.shape)}", nameof(start));
         if (options.Steps < 1)
             throw new ArgumentException($"steps must be at least 1, got {options.Steps}", nameof(options));
+        if (options.FirstLayer < 0 || options.FirstLayer >= generator.NLatent)
+            throw new ArgumentException($"the first layer must lie in [0, {generator.NLatent - 1}], got {options.FirstLayer}", nameof(options));
         transform ??= ClipImageTransform.StyleClip(clip.Config.ImageResolution);
 
         var initial = start.detach().clone();
@@ -68,6 +71,9 @@ public static class LatentOptimizer
                 var loss = clipLoss.sum().add(l2.mul(options.L2Lambda));
                 adam.zero_grad();
                 loss.backward();
+                if (options.FirstLayer > 0) // Adam leaves a parameter whose gradient stays zero where it is
+                    using (no_grad())
+                        latent.grad!.narrow(1, 0, options.FirstLayer).zero_();
                 var grad = latent.grad!.detach().clone();
                 adam.step();
                 observe?.Invoke(new LatentOptimizationStep(i, lr, loss.to(ScalarType.Float64).item<double>(),

@@ -100,6 +100,35 @@ public sealed class EditPipelineTests : IDisposable
     }
 
     [Theory]
+    [InlineData(EditMethod.Global)]
+    [InlineData(EditMethod.Csla)]
+    [InlineData(EditMethod.Optimize)]
+    public void An_edit_from_a_first_layer_keeps_the_earlier_rows_and_their_styles(EditMethod method)
+    {
+        using var scope = NewDisposeScope();
+        using var source = pipeline.Invert(Images(2));
+        int first = models.Generator.NLatent - 2;
+        var request = new EditRequest { Source = "a red shape", Target = "a blue shape", Method = method, Strength = 3, Disentanglement = 0.05, Steps = 3 };
+        using var everywhere = pipeline.Edit(source.Code, request);
+        using var late = pipeline.Edit(source.Code, request with { FirstLayer = first });
+        var layers = models.Generator.StyleSpace.Layers;
+        bool movedEarly = false;
+        for (int k = 0; k < layers.Count; k++)
+        {
+            bool same = late.Code.Styles[k].eq(source.Code.Styles[k]).all().item<bool>();
+            if (layers[k].WIndex < first)
+                Assert.True(same, $"style layer {k} (w row {layers[k].WIndex}) moved before the first layer {first}");
+            movedEarly |= layers[k].WIndex < first && !everywhere.Code.Styles[k].eq(source.Code.Styles[k]).all().item<bool>();
+        }
+        Assert.True(movedEarly, "without a first layer the edit moves early styles too");
+        Assert.True(late.Code.WPlus.narrow(1, 0, first).eq(source.Code.WPlus.narrow(1, 0, first)).all().item<bool>(), "early W+ rows moved");
+        Assert.True(Enumerable.Range(0, layers.Count).Any(k => layers[k].WIndex >= first && !late.Code.Styles[k].eq(source.Code.Styles[k]).all().item<bool>()),
+            "the late layers did not move");
+        Assert.Throws<ArgumentException>(() => pipeline.Edit(source.Code, request with { FirstLayer = models.Generator.NLatent }));
+        Assert.Throws<ArgumentException>(() => (request with { FirstLayer = -1 }).Validate());
+    }
+
+    [Theory]
     [InlineData(CslaDirection.Residual)]
     [InlineData(CslaDirection.MappedDifference)]
     public void Csla_moves_w_by_the_direction_of_the_sentence_pair_it_is_asked_for(CslaDirection mode)
