@@ -389,7 +389,10 @@ public sealed class EditPipeline : IDisposable
             throw new ArgumentException($"first_layer: must lie in [0, {Generator.NLatent - 1}] for this generator's {Generator.NLatent} W+ layers, got {request.FirstLayer}");
     }
 
-    /// <summary>The edit's image, with W+ rows before <paramref name="firstLayer"/> and the styles they feed kept from <paramref name="source"/>.</summary>
+    /// <summary>
+    /// The edit's image, with W+ rows before <paramref name="firstLayer"/> and the styles they feed kept from
+    /// <paramref name="source"/>; a channel count (global, DeltaEdit) then counts only the conv channels still moved.
+    /// </summary>
     private EditImages Render(LatentCode source, int firstLayer, Tensor wplus, Tensor[] styles, int channels = -1)
     {
         if (firstLayer > 0)
@@ -398,6 +401,9 @@ public sealed class EditPipeline : IDisposable
             styles = [.. styles.Select((s, k) => layers[k].WIndex >= firstLayer ? s : source.Styles[k].expand_as(s))];
             var rows = arange(Generator.NLatent, device: wplus.device).ge(firstLayer).view(1, -1, 1);
             wplus = where(rows, wplus, source.WPlus.expand_as(wplus));
+            if (channels >= 0)
+                channels = (int)layers.Where(l => !l.IsToRgb && l.WIndex >= firstLayer)
+                    .Sum(l => styles[l.Index].ne(source.Styles[l.Index]).any(0).sum().item<long>());
         }
         return Render(wplus, styles, channels);
     }

@@ -122,6 +122,8 @@ public sealed class EditPipelineTests : IDisposable
         }
         Assert.True(movedEarly, "without a first layer the edit moves early styles too");
         Assert.True(late.Code.WPlus.narrow(1, 0, first).eq(source.Code.WPlus.narrow(1, 0, first)).all().item<bool>(), "early W+ rows moved");
+        if (method == EditMethod.Global)
+            Assert.InRange(late.ChannelsManipulated, 1, everywhere.ChannelsManipulated - 1);
         Assert.True(Enumerable.Range(0, layers.Count).Any(k => layers[k].WIndex >= first && !late.Code.Styles[k].eq(source.Code.Styles[k]).all().item<bool>()),
             "the late layers did not move");
         Assert.Throws<ArgumentException>(() => pipeline.Edit(source.Code, request with { FirstLayer = models.Generator.NLatent }));
