@@ -239,11 +239,8 @@ public sealed class SceneDistillationTrainer : IGeneratorStageTrainer
             throw new ArgumentOutOfRangeException(nameof(colourLayer), colourLayer, $"must lie in [1, {generator.NLatent - 1}]");
         using var scope = NewDisposeScope();
         long d = donors.shape[0];
-        var own = generator.Broadcast(w);
-        var donorRows = generator.Broadcast(cat([donors, w.narrow(0, d, w.shape[0] - d)]));
-        var rows = arange(w.shape[0], device: w.device).lt(d).view(-1, 1, 1);
-        var layers = arange(generator.NLatent, device: w.device).ge(colourLayer).view(1, -1, 1);
-        return where(rows.logical_and(layers), donorRows, own).MoveToOuterDisposeScope();
+        var mixed = generator.MixStyles(w.narrow(0, 0, d), donors, colourLayer);
+        return cat([mixed, generator.Broadcast(w.narrow(0, d, w.shape[0] - d))]).MoveToOuterDisposeScope();
     }
 
     /// <summary>The mapping network's and the style affines' parameters: what decides a z's w and a w's S.</summary>
