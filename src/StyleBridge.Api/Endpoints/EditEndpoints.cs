@@ -84,15 +84,6 @@ public static class EditEndpoints
         _ => throw new ArgumentException($"method: global, deltaedit, csla or optimize, got '{method}'"),
     };
 
-    private static RefineSpace ParseRefineSpace(string space) => space.ToLowerInvariant() switch
-    {
-        "w+" => RefineSpace.WPlus,
-        "w" => RefineSpace.W,
-        _ => throw new ArgumentException($"refine_space: w+ or w, got '{space}'"),
-    };
-
-    private static string RefineSpaceName(RefineSpace space) => space == RefineSpace.W ? "w" : "w+";
-
     private static void CheckRefineSteps(int steps)
     {
         if (steps is < 0 or > EditRequest.MaxOptimizationSteps)
@@ -117,7 +108,7 @@ public static class EditEndpoints
             if (body.Latent is { } l && l.Any(v => !float.IsFinite(v)))
                 throw new ArgumentException("latent: every value must be finite");
             CheckRefineSteps(body.RefineSteps);
-            var refineSpace = ParseRefineSpace(body.RefineSpace);
+            var refineSpace = RefineSpaceNames.Parse(body.RefineSpace);
             if (imageBytes is null && body.RefineSteps != 0)
                 throw new ArgumentException("refine_steps: refines an image's inversion; a latent is edited as it is");
             if (body.Strengths is { Length: > 8 })
@@ -157,7 +148,7 @@ public static class EditEndpoints
         {
             ["source_text"] = job.Request.Source, ["target_text"] = job.Request.Target, ["method"] = job.Request.Method.ToString().ToLowerInvariant(),
             ["strengths"] = job.Strengths, ["disentanglement"] = job.Request.Disentanglement, ["steps"] = job.Request.Steps, ["first_layer"] = job.Request.FirstLayer,
-            ["include_reconstruction"] = job.IncludeReconstruction, ["refine_steps"] = job.RefineSteps, ["refine_space"] = RefineSpaceName(job.RefineSpace),
+            ["include_reconstruction"] = job.IncludeReconstruction, ["refine_steps"] = job.RefineSteps, ["refine_space"] = job.RefineSpace.Name(),
             ["output_format"] = job.Format.ToString().ToLowerInvariant(), ["output_quality"] = job.Quality,
         };
         byte[] input = imageBytes ?? System.Runtime.InteropServices.MemoryMarshal.AsBytes(body.Latent.AsSpan()).ToArray();
@@ -185,7 +176,7 @@ public static class EditEndpoints
             (body, var bytes) = await ReadAsync<InvertBody>(http.Request, b => b.Image, api.Value.MaxImageBytes);
             imageBytes = bytes ?? throw new ArgumentException("image: required");
             CheckRefineSteps(body.RefineSteps);
-            var refineSpace = ParseRefineSpace(body.RefineSpace);
+            var refineSpace = RefineSpaceNames.Parse(body.RefineSpace);
             if (models.Editing.Csla is null)
                 throw new ArgumentException("this model set has no CSLA mappers (the inversion encoder)");
             GenerateEndpoints.CheckCommon(body.OutputQuality, body.TimeoutMs);
@@ -200,10 +191,10 @@ public static class EditEndpoints
 
         var parameters = new Dictionary<string, object?>
         {
-            ["refine_steps"] = job.RefineSteps, ["refine_space"] = RefineSpaceName(job.RefineSpace), ["output_format"] = job.Format.ToString().ToLowerInvariant(), ["output_quality"] = job.Quality,
+            ["refine_steps"] = job.RefineSteps, ["refine_space"] = job.RefineSpace.Name(), ["output_format"] = job.Format.ToString().ToLowerInvariant(), ["output_quality"] = job.Quality,
         };
         string cacheKey = dispatcher.CacheKey("invert", parameters, imageBytes);
-        return await dispatcher.DispatchAsync(http, "invert", job, 1, $"refine{job.RefineSteps}{RefineSpaceName(job.RefineSpace)}", cacheKey, cacheMode, body.TimeoutMs,
+        return await dispatcher.DispatchAsync(http, "invert", job, 1, $"refine{job.RefineSteps}{job.RefineSpace.Name()}", cacheKey, cacheMode, body.TimeoutMs,
             (result, item, id) =>
             {
                 var output = (InvertOutput)result;

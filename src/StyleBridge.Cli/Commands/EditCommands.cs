@@ -78,11 +78,9 @@ internal static class EditCommands
             Description = "where refinement optimises: w+ (one w per layer, the closest reconstruction) or w (one w for every layer: edits from it keep more of the image)",
             DefaultValueFactory = _ => "w+",
         };
-        option.AcceptOnlyFromAmong("w+", "w");
+        option.AcceptOnlyFromAmong([.. RefineSpaceNames.All]);
         return option;
     }
-
-    private static RefineSpace RefineSpaceOf(string value) => value == "w" ? RefineSpace.W : RefineSpace.WPlus;
 
     public static Command Invert()
     {
@@ -97,7 +95,7 @@ internal static class EditCommands
             using var pipeline = EditPipeline.Open(ModelSet.Open(parse.GetValue(models)));
             using var scope = NewDisposeScope();
             var input = LoadImage(parse.GetValue(image)!, pipeline.Generator.Config.Size);
-            using var result = pipeline.Invert(input, parse.GetValue(refine), refineSpace: RefineSpaceOf(parse.GetValue(refineSpace)!), cancellation: cancel);
+            using var result = pipeline.Invert(input, parse.GetValue(refine), refineSpace: RefineSpaceNames.Parse(parse.GetValue(refineSpace)!), cancellation: cancel);
             string dir = parse.GetValue(output)!;
             Directory.CreateDirectory(dir);
             WritePng(Path.Combine(dir, "reconstruction.png"), result.Images);
@@ -173,7 +171,7 @@ internal static class EditCommands
             if (parse.GetValue(image) is { } imagePath)
             {
                 using var inverted = pipeline.Invert(LoadImage(imagePath, pipeline.Generator.Config.Size), parse.GetValue(refine),
-                    refineSpace: RefineSpaceOf(parse.GetValue(refineSpace)!), cancellation: cancel);
+                    refineSpace: RefineSpaceNames.Parse(parse.GetValue(refineSpace)!), cancellation: cancel);
                 code = new LatentCode(inverted.Code.WPlus.clone(), [.. inverted.Code.Styles.Select(s => s.clone())]);
             }
             else

@@ -273,7 +273,7 @@ internal static class EvalCommand
         page.AppendLine($"| {firstAlignment} | ---: | ---: | ---: |" + string.Concat(EditEvaluation.Preserved.Select(_ => " ---: |")));
     }
 
-    private static string SpaceName(StyleBridge.Engine.Editing.RefineSpace space) => space == StyleBridge.Engine.Editing.RefineSpace.W ? "W" : "W+";
+    private static string SpaceName(StyleBridge.Engine.Editing.RefineSpace space) => StyleBridge.Engine.Editing.RefineSpaceNames.Name(space).ToUpperInvariant();
 
     private static string PerAttribute(EditReport r) => string.Join(" | ", r.PreservedPerAttribute.Values.Select(Pct));
 

@@ -43,6 +43,21 @@ public enum RefineSpace
     W,
 }
 
+/// <summary>The names the CLI and the API give a <see cref="RefineSpace"/>: <c>w+</c> and <c>w</c>.</summary>
+public static class RefineSpaceNames
+{
+    public static IReadOnlyList<string> All { get; } = ["w+", "w"];
+
+    public static string Name(this RefineSpace space) => space == RefineSpace.W ? "w" : "w+";
+
+    public static RefineSpace Parse(string name) => name.ToLowerInvariant() switch
+    {
+        "w+" => RefineSpace.WPlus,
+        "w" => RefineSpace.W,
+        _ => throw new ArgumentException($"refine_space: w+ or w, got '{name}'"),
+    };
+}
+
 /// <summary>An edit: source and target text, the method and its knobs.</summary>
 public sealed record EditRequest
 {
