@@ -158,9 +158,10 @@ public sealed class JobStore(Microsoft.Extensions.Options.IOptions<ApiOptions> o
             {
                 finishedInOrder.TryDequeue(out _);
                 Interlocked.Add(ref retainedBytes, -(oldest.Response?.Length ?? 0));
-                jobs.TryRemove(new KeyValuePair<string, Job>(oldest.Id, oldest));
+                // the key goes first: a reader that no longer finds the job finds no key to it either
                 if (keyOfJob.TryRemove(oldest.Id, out var key) && idempotency.TryGetValue(key, out var entry) && entry.JobId == oldest.Id)
                     idempotency.TryRemove(new KeyValuePair<string, (string, string, DateTimeOffset)>(key, entry));
+                jobs.TryRemove(new KeyValuePair<string, Job>(oldest.Id, oldest));
             }
         }
     }
