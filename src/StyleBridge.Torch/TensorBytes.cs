@@ -35,7 +35,7 @@ public static class TensorBytes
     /// </summary>
     public static Tensor MapFile(string path, ScalarType dtype)
     {
-        long length = new FileInfo(path).Length;
+        long length = Serialization.WeightFiles.Resolve(path).Length;
         long count = length / dtype.ElementSize();
         return from_file(path, shared: false, size: count, dtype: dtype);
     }

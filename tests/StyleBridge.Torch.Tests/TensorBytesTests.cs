@@ -120,6 +120,19 @@ public sealed class TensorBytesTests : IDisposable
     }
 
     [Fact]
+    public void MapFileFollowsSymbolicLinksToTheWholeFile()
+    {
+        string path = _temp.File("weights.bin"), link = _temp.File("link.bin");
+        File.WriteAllBytes(path, Enumerable.Range(0, 64).SelectMany(i => BitConverter.GetBytes((float)i)).ToArray());
+        File.CreateSymbolicLink(link, path);
+
+        using var floats = TensorBytes.MapFile(link, ScalarType.Float32);
+
+        Assert.Equal([64L], floats.shape); // not the link's own few bytes
+        Assert.Equal(63f, floats[63].item<float>());
+    }
+
+    [Fact]
     public void MapFileViewsKeepTheMappingAlive()
     {
         string path = _temp.File("alive.bin");

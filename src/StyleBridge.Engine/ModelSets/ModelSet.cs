@@ -106,7 +106,7 @@ public sealed class ModelSet
         if (!exists)
             throw new ModelSetException($"{shown}: no such file; the manifest records it (SHA-256 {Short(entry.Sha256)}) — restore it, or name another set with --models DIR");
 
-        var info = new FileInfo(path);
+        var info = WeightFiles.Resolve(path); // a link's own length and time would hide a changed target
         if (Verified.TryGetValue(path, out var known) && known.Length == info.Length && known.LastWriteUtc == info.LastWriteTimeUtc
             && known.Sha256 == entry.Sha256)
             return path;

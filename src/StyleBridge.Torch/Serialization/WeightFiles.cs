@@ -30,6 +30,16 @@ public static class WeightFiles
     // 119547037146038801333356, the legacy torch.save magic number, as the LONG1 opcode writes it.
     private static readonly byte[] LegacyMagic = [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
 
+    /// <summary>
+    /// The file a path names, symbolic links followed to the end (model directories are often links into a cache):
+    /// a link's own <see cref="FileInfo.Length"/> and write time are those of the link, not of the weights.
+    /// </summary>
+    public static FileInfo Resolve(string path)
+    {
+        var info = new FileInfo(path);
+        return info.LinkTarget is null ? info : info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? info;
+    }
+
     public static WeightFileFormat Detect(string path)
     {
         using var file = OpenRead(path);

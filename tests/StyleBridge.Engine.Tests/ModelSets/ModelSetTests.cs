@@ -60,6 +60,21 @@ public sealed class ModelSetTests
     }
 
     [Fact]
+    public void A_linked_file_is_verified_by_its_target_and_a_changed_target_is_refused()
+    {
+        using var dir = RecordedSet();
+        using var cache = new ModelSetTestDirectory();
+        string target = cache.File("blob");
+        File.Move(dir.File(ModelSet.ClipFile), target);
+        File.CreateSymbolicLink(dir.File(ModelSet.ClipFile), target);
+        var set = ModelSet.Open(dir.Root);
+        Assert.Equal(dir.File(ModelSet.ClipFile), set.PathOf(ModelSet.ClipFile));
+
+        FileEdits.FlipOneByte(target, 7); // the link itself keeps its length and time
+        Assert.Throws<ModelSetException>(() => set.PathOf(ModelSet.ClipFile));
+    }
+
+    [Fact]
     public void A_file_missing_from_the_manifest_is_refused()
     {
         using var dir = RecordedSet();
