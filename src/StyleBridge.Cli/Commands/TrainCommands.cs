@@ -287,9 +287,11 @@ internal static class TrainCommands
         var keepLatents = new Option<bool>("--keep-latent-spaces") { Description = "freeze the mapping and the style affines: every z keeps its w and S, so the methods trained on them stay valid; only the drawing is trained" };
         var colourMixing = new Option<double?>("--colour-mixing") { Description = "share of each batch drawn with a second scene's w from --colour-layer on and that scene's colour as the target (default 0: none)" };
         var colourLayer = new Option<int?>("--colour-layer") { Description = "the first W+ layer --colour-mixing takes from the second scene (default 5)" };
+        var confinement = new Option<double?>("--colour-confinement") { Description = "weight of the term that keeps noise on the W+ rows from --colour-layer on off the background (default 0: none)" };
+        var confinementNoise = new Option<double?>("--confinement-noise") { Description = "that noise in units of the batch's per-dimension spread of w (default 1)" };
         var command = new Command("stylegan2-distill",
             "Stage three of the two-stage Shapes generator: fine-tune mapping and synthesis so that G(z) draws the render of the scene z codes for (pixel loss, optionally adversarial); exports the generator")
-            { oracle, generator, lr, mappingLr, lrFinal, pixelLoss, objectWeight, shapeWeight, adversarial, r1, initD, keepLatents, colourMixing, colourLayer };
+            { oracle, generator, lr, mappingLr, lrFinal, pixelLoss, objectWeight, shapeWeight, adversarial, r1, initD, keepLatents, colourMixing, colourLayer, confinement, confinementNoise };
         var common = AddCommon(command, "stylegan2-distill");
         command.SetAction((result, cancel) => Task.FromResult(Run(result, common, "stylegan2-distill", () =>
         {
@@ -322,6 +324,8 @@ internal static class TrainCommands
                 KeepLatentSpaces = result.GetValue(keepLatents),
                 ColourMixing = result.GetValue(colourMixing) ?? defaults.ColourMixing,
                 ColourLayer = result.GetValue(colourLayer) ?? defaults.ColourLayer,
+                ColourConfinement = result.GetValue(confinement) ?? defaults.ColourConfinement,
+                ConfinementNoise = result.GetValue(confinementNoise) ?? defaults.ConfinementNoise,
             };
             var g = StyleBridge.Models.StyleGan2.Generator.FromFile(result.GetValue(generator)!, SceneDistillationTrainer.WholeBatches);
             var trainer = new SceneDistillationTrainer(options, g);

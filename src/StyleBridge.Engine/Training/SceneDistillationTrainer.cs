@@ -68,6 +68,17 @@ public sealed record SceneDistillationOptions
     /// <summary>The first W+ layer that <see cref="ColourMixing"/> takes from the second scene.</summary>
     public int ColourLayer { get; init; } = 5;
 
+    /// <summary>
+    /// Weight of the confinement term (0: none): each batch is drawn a second time with Gaussian noise of
+    /// <see cref="ConfinementNoise"/> times the batch's per-dimension spread of w added to the W+ rows from
+    /// <see cref="ColourLayer"/> on, and its pixels away from the object (outside the ring <see cref="ObjectWeights"/>
+    /// marks) are pulled to the render: whatever those rows do, they may not touch the background.
+    /// </summary>
+    public double ColourConfinement { get; init; }
+
+    /// <summary>The confinement noise in units of the batch's per-dimension standard deviation of w.</summary>
+    public double ConfinementNoise { get; init; } = 1;
+
     public bool Adversarial => AdversarialWeight > 0;
 
     /// <summary>The cosine factor (1 → <see cref="FinalLearningRateFraction"/>) both learning rates follow.</summary>
@@ -89,6 +100,8 @@ public sealed record SceneDistillationOptions
             throw new ArgumentException("AdversarialWeight and R1Gamma must be non-negative, DiscriminatorLearningRate and DRegEvery positive");
         if (!(ColourMixing >= 0 && ColourMixing <= 1))
             throw new ArgumentException($"ColourMixing must lie in [0, 1], got {ColourMixing}");
+        if (!(ColourConfinement >= 0) || !(ConfinementNoise > 0))
+            throw new ArgumentException($"ColourConfinement must be ≥ 0 and ConfinementNoise > 0, got {ColourConfinement} and {ConfinementNoise}");
         if (ColourLayer < 1)
             throw new ArgumentException($"ColourLayer must be at least 1, got {ColourLayer}");
     }
@@ -123,7 +136,7 @@ public sealed class SceneDistillationTrainer : IGeneratorStageTrainer
         options.Validate();
         if (generator.Config.ZDim < SceneCode.Dimensions + 8)
             throw new ArgumentException($"the generator's z has {generator.Config.ZDim} dimensions; a scene code needs at least {SceneCode.Dimensions + 8}");
-        if (options.ColourMixing > 0 && options.ColourLayer >= generator.NLatent)
+        if ((options.ColourMixing > 0 || options.ColourConfinement > 0) && options.ColourLayer >= generator.NLatent)
             throw new ArgumentException($"ColourLayer must lie in [1, {generator.NLatent - 1}] for a generator of {generator.NLatent} W+ layers, got {options.ColourLayer}");
         Options = options;
         G = generator;
@@ -287,6 +300,8 @@ public sealed class SceneDistillationTrainer : IGeneratorStageTrainer
         var pixel = PixelLossOf(images, renders, Options.PixelLoss, Options.ObjectWeight, deciding, Options.ShapeWeight);
         double? dLoss = null, gLoss = null;
         var loss = pixel;
+        if (Options.ColourConfinement > 0)
+            loss = loss.add(ConfinementLoss(G, ws, renders, Options.ColourLayer, Options.ConfinementNoise, rng).mul(Options.ColourConfinement));
         if (D is not null)
             dLoss = DiscriminatorStep(renders, images.detach());
         // G's step runs through a frozen D (its gradients are not wanted), which thaws again whatever happens
@@ -318,6 +333,27 @@ public sealed class SceneDistillationTrainer : IGeneratorStageTrainer
 
         StepCount++;
         return new DistillationStep(pixel.item<float>(), dLoss, gLoss);
+    }
+
+    /// <summary>
+    /// <see cref="SceneDistillationOptions.ColourConfinement"/>'s term: W+ <paramref name="ws"/> [N, L, W] (or w [N, W])
+    /// drawn again with Gaussian noise of <paramref name="noise"/> times the batch's per-dimension spread of w on rows
+    /// <paramref name="colourLayer"/> and above (the noise drawn first from <paramref name="rng"/>, then the synthesis
+    /// noise), and the mean L1 to <paramref name="renders"/> over the pixels away from the object and its ring.
+    /// </summary>
+    public static Tensor ConfinementLoss(Generator generator, Tensor ws, Tensor renders, int colourLayer, double noise, RandomGenerator rng)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        ArgumentNullException.ThrowIfNull(ws);
+        ArgumentNullException.ThrowIfNull(renders);
+        using var scope = NewDisposeScope();
+        var wplus = ws.ndim == 2 ? generator.Broadcast(ws) : ws;
+        var spread = wplus.select(1, 0).detach().std(0L).view(1, 1, -1);
+        var rows = arange(generator.NLatent).ge(colourLayer).to(wplus.dtype).view(1, -1, 1);
+        var offsets = randn(wplus.shape[0], 1, wplus.shape[2], generator: rng).mul(spread).mul(noise);
+        var perturbed = generator.Synthesize(wplus.add(offsets.mul(rows)), new SynthesisOptions(NoiseMode.Random, rng));
+        var background = ObjectWeights(renders.detach(), 2).eq(1).to(renders.dtype); // 1 away from the object's ring
+        return perturbed.sub(renders).abs().mean([1L], keepdim: true).mul(background).sum().div(background.sum().clamp_min(1)).MoveToOuterDisposeScope();
     }
 
     private double DiscriminatorStep(Tensor renders, Tensor samples)

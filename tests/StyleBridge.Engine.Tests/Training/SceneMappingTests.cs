@@ -7,6 +7,7 @@ using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 using Generator = StyleBridge.Models.StyleGan2.Generator;
+using RandomGenerator = TorchSharp.torch.Generator;
 
 namespace StyleBridge.Engine.Tests.Training;
 
@@ -235,6 +236,42 @@ public sealed class SceneMappingTests(ITestOutputHelper output) : IDisposable
         if (straight.D is not null)
             foreach (var ((name, a), (_, b)) in StateDicts.Of(straight.D).Zip(StateDicts.Of(resumed.D!)))
                 Assert.True(a.allclose(b, rtol: 1e-4, atol: 1e-5), $"D.{name} differs after resuming by {a.sub(b).abs().max().item<float>()}");
+    }
+
+    [Fact]
+    public void ColourConfinement_ComparesADrawWithNoisyColourRows_ToTheRender_AwayFromTheObject()
+    {
+        using var scope = NewDisposeScope();
+        using var g = new Generator(Tiny.GeneratorConfig());
+        var scenes = new ShapeSampler(11).SampleBatch(3);
+        var renders = StyleGan2Trainer.RenderAt(scenes, g.Config.Size);
+        var w = randn(3, g.Config.StyleDim);
+        var away = SceneDistillationTrainer.ObjectWeights(renders, 2).eq(1).to(renders.dtype);
+        Assert.True(away.sum().item<float>() > 0);
+
+        Tensor Loss(int layer, double noise)
+        {
+            using var rng = new RandomGenerator(7);
+            return SceneDistillationTrainer.ConfinementLoss(g, w, renders, layer, noise, rng);
+        }
+
+        Tensor Unperturbed()
+        {
+            using var rng = new RandomGenerator(7);
+            randn(3, 1, g.Config.StyleDim, generator: rng); // the method's noise draw comes first
+            var image = g.Synthesize(g.Broadcast(w), new SynthesisOptions(NoiseMode.Random, rng));
+            return image.sub(renders).abs().mean([1L], keepdim: true).mul(away).sum().div(away.sum());
+        }
+
+        using var mode = no_grad();
+        var expected = Unperturbed().item<float>();
+        Assert.Equal(expected, Loss(g.NLatent, 100).item<float>(), 5); // no row from the colour layer on: the plain draw
+        Assert.Equal(expected, Loss(1, 1e-9).item<float>(), 5);
+        Assert.NotEqual(expected, Loss(1, 3).item<float>(), 3); // noisy rows move the background
+        Assert.Throws<ArgumentException>(() => new SceneDistillationOptions { ColourConfinement = -1 }.Validate());
+        Assert.Throws<ArgumentException>(() => new SceneDistillationOptions { ConfinementNoise = 0 }.Validate());
+        using var other = new Generator(Tiny.GeneratorConfig());
+        Assert.Throws<ArgumentException>(() => new SceneDistillationTrainer(new SceneDistillationOptions { ColourConfinement = 1, ColourLayer = g.NLatent }, other));
     }
 
     [Fact]
