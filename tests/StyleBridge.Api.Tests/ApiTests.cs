@@ -175,6 +175,9 @@ public sealed class ApiTests : IClassFixture<ApiTests.Fixture>
         var layer = await client.PostJson("/edit", new { image, source_text = "a red shape", target_text = "a blue shape", first_layer = 99 });
         AssertProblem(layer, HttpStatusCode.UnprocessableEntity);
         Assert.Contains("first_layer", (await layer.Json()).GetProperty("detail").GetString());
+        var colour = await client.PostJson("/edit", new { image, source_text = "a red shape", target_text = "a blue shape", colour_layers = true });
+        AssertProblem(colour, HttpStatusCode.UnprocessableEntity); // the installed generator records no colour layer
+        Assert.Contains("colour_layers", (await colour.Json()).GetProperty("detail").GetString());
         var inverted = await (await client.PostJson("/invert", new { image })).Json();
         var latent = inverted.GetProperty("latents")[0].EnumerateArray().Select(v => v.GetSingle()).ToArray();
         var refusal = await client.PostJson("/edit", new { latent, source_text = "a red shape", target_text = "a blue shape", refine_steps = 2 });

@@ -129,6 +129,7 @@ public sealed class ChildProcessBadInputTests
         AssertCleanFailure(RunChild("edit", "--latent", latent, "--source", "a red shape", "--target", "a blue shape", "--method", "csla", "--out", temp.File("o.png")), "w_plus");
         AssertCleanFailure(RunChild("edit", "--latent", latent, "--image", latent, "--source", "a", "--target", "b", "--out", temp.File("o.png")), "exactly one");
         AssertCleanFailure(RunChild("edit", "--latent", latent, "--refine-steps", "5", "--source", "a", "--target", "b", "--out", temp.File("o.png")), "--refine-steps");
+        AssertCleanFailure(RunChild("edit", "--latent", latent, "--colour-layers", "--source", "a", "--target", "b", "--out", temp.File("o.png")), "records no colour layer");
         Assert.False(File.Exists(temp.File("o.png")));
     }
 }

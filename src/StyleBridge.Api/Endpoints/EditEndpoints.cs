@@ -118,7 +118,7 @@ public static class EditEndpoints
             var request = new EditRequest
             {
                 Source = body.SourceText, Target = body.TargetText, Method = ParseMethod(body.Method), Strength = body.Strength,
-                Disentanglement = body.Disentanglement, Steps = body.Steps, FirstLayer = body.FirstLayer,
+                Disentanglement = body.Disentanglement, Steps = body.Steps, FirstLayer = body.FirstLayer, ColourLayers = body.ColourLayers,
             };
             request.Validate();
             models.Editing.CheckFirstLayer(request);
@@ -147,7 +147,7 @@ public static class EditEndpoints
         var parameters = new Dictionary<string, object?>
         {
             ["source_text"] = job.Request.Source, ["target_text"] = job.Request.Target, ["method"] = job.Request.Method.ToString().ToLowerInvariant(),
-            ["strengths"] = job.Strengths, ["disentanglement"] = job.Request.Disentanglement, ["steps"] = job.Request.Steps, ["first_layer"] = job.Request.FirstLayer,
+            ["strengths"] = job.Strengths, ["disentanglement"] = job.Request.Disentanglement, ["steps"] = job.Request.Steps, ["first_layer"] = job.Request.FirstLayer, ["colour_layers"] = job.Request.ColourLayers,
             ["include_reconstruction"] = job.IncludeReconstruction, ["refine_steps"] = job.RefineSteps, ["refine_space"] = job.RefineSpace.Name(),
             ["output_format"] = job.Format.ToString().ToLowerInvariant(), ["output_quality"] = job.Quality,
         };

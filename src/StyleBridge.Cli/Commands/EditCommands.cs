@@ -138,13 +138,17 @@ internal static class EditCommands
             Description = "the first W+ layer the edit may move (0: all); earlier layers keep the source's (a colour edit on a generator trained with --colour-mixing: its --colour-layer)",
             DefaultValueFactory = _ => 0,
         };
+        var colourLayers = new Option<bool>("--colour-layers")
+        {
+            Description = "confine the edit to the generator's colour layers (the first layer its file records; a generator trained with stylegan2-distill --colour-mixing); for colour edits",
+        };
         var refine = RefineStepsOption("with --image: optimisation steps after the encoder, as stylebridge invert (0: the encoder alone)");
         var refineSpace = RefineSpaceOption();
         var models = ModelsOption();
         var output = new Option<string>("--out") { Description = "output PNG", Required = true };
         var command = new Command("edit", "edit an image or latent from a source text to a target text")
         {
-            image, latent, source, target, method, strength, disentanglement, steps, cslaDirection, firstLayer, seed, refine, refineSpace, models, output,
+            image, latent, source, target, method, strength, disentanglement, steps, cslaDirection, firstLayer, colourLayers, seed, refine, refineSpace, models, output,
         };
         command.SetAction((parse, cancel) => Task.FromResult(CommandErrors.Guarded(parse, () =>
         {
@@ -162,6 +166,7 @@ internal static class EditCommands
                 Steps = parse.GetValue(steps),
                 CslaDirection = parse.GetValue(cslaDirection) == "mapped-difference" ? CslaDirection.MappedDifference : CslaDirection.Residual,
                 FirstLayer = parse.GetValue(firstLayer),
+                ColourLayers = parse.GetValue(colourLayers),
             };
             request.Validate();
             using var pipeline = EditPipeline.Open(ModelSet.Open(parse.GetValue(models)));

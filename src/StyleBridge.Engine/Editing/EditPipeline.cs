@@ -92,6 +92,12 @@ public sealed record EditRequest
     public int FirstLayer { get; init; }
 
     /// <summary>
+    /// Confine the edit to the generator's colour layers: <see cref="FirstLayer"/> becomes the colour layer its file
+    /// records (<see cref="EditPipeline.ColourLayer"/>). For colour edits; a shape or position edit needs the early layers.
+    /// </summary>
+    public bool ColourLayers { get; init; }
+
+    /// <summary>
     /// α when a request names none and the model set gives none: CSLA's own default is its file's edit strength
     /// (<see cref="EditPipeline.DefaultStrength"/>), csla.md §6's 1 for a file that carries none.
     /// </summary>
@@ -118,6 +124,8 @@ public sealed record EditRequest
             throw new ArgumentException($"steps: must lie in [1, {MaxOptimizationSteps}], got {Steps}");
         if (FirstLayer < 0)
             throw new ArgumentException($"first_layer: must not be negative, got {FirstLayer}");
+        if (ColourLayers && FirstLayer != 0)
+            throw new ArgumentException($"colour_layers names the first layer itself; give it or first_layer ({FirstLayer}), not both");
     }
 }
 
@@ -176,6 +184,12 @@ public sealed class EditPipeline : IDisposable
     /// <summary>How images enter CLIP here (the Shapes CLIP's own preprocessing; StyleCLIP's pool path for the FFHQ set).</summary>
     public ClipImageTransform ImageTransform { get; init; }
 
+    /// <summary>
+    /// The first W+ layer of the generator's colour layers, where its file records one (a generator trained with
+    /// <c>stylegan2-distill --colour-mixing</c>: those layers carry the colour and little else); else null.
+    /// </summary>
+    public int? ColourLayer { get; init; }
+
     /// <summary>α when a request names none: CSLA's is the CSLA file's edit strength, the others' <see cref="EditRequest.DefaultStrength"/>.</summary>
     public double DefaultStrength(EditMethod method) =>
         method == EditMethod.Csla && Csla is not null ? Csla.Config.EditStrength : EditRequest.DefaultStrength(method);
@@ -200,7 +214,18 @@ public sealed class EditPipeline : IDisposable
             directions = new GlobalDirections(d["fs3"], d["sigma"], d.TryGetValue("mu", out var mu) ? mu : null);
         }
         var delta = set.Has(ModelSet.DeltaEditFile) ? DeltaMapper.FromFile(set.PathOf(ModelSet.DeltaEditFile), generator.StyleSpace.TotalDimWithoutToRgb) : null;
-        return new EditPipeline(clip, set.LoadTokenizer(), generator, csla, directions, delta, ownsModels: true);
+        return new EditPipeline(clip, set.LoadTokenizer(), generator, csla, directions, delta, ownsModels: true) { ColourLayer = ColourLayerOf(set, generator) };
+    }
+
+    /// <summary>The colour layer <paramref name="set"/>'s generator file records (<see cref="ModelSet.GeneratorColourLayer"/>), checked against <paramref name="generator"/>.</summary>
+    public static int? ColourLayerOf(ModelSet set, Generator generator)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        ArgumentNullException.ThrowIfNull(generator);
+        int? colourLayer = set.GeneratorColourLayer();
+        if (colourLayer is { } k && (k < 1 || k >= generator.NLatent))
+            throw new ModelSetException($"{ModelSet.GeneratorFile}: its colour layer {k} lies outside [1, {generator.NLatent - 1}]");
+        return colourLayer;
     }
 
     /// <summary>Images [B, 3, H, W] in [−1, 1] at the generator's resolution (checked before any model runs).</summary>
@@ -296,7 +321,7 @@ public sealed class EditPipeline : IDisposable
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(request);
         request.Validate();
-        CheckFirstLayer(request);
+        request = Resolved(request);
         double alpha = StrengthOf(request);
         using var scope = NewDisposeScope();
         var space = Generator.StyleSpace;
@@ -396,12 +421,25 @@ public sealed class EditPipeline : IDisposable
         return result;
     }
 
-    /// <summary>Refuses a <see cref="EditRequest.FirstLayer"/> beyond this generator's W+ (before any tensor work).</summary>
-    public void CheckFirstLayer(EditRequest request)
+    /// <summary>
+    /// Refuses a <see cref="EditRequest.FirstLayer"/> beyond this generator's W+, or <see cref="EditRequest.ColourLayers"/>
+    /// on a generator that records no colour layer (before any tensor work).
+    /// </summary>
+    public void CheckFirstLayer(EditRequest request) => Resolved(request);
+
+    /// <summary>The request with <see cref="EditRequest.ColourLayers"/> turned into its first layer, checked against this generator.</summary>
+    public EditRequest Resolved(EditRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (request.ColourLayers)
+        {
+            if (ColourLayer is not { } colour)
+                throw new ArgumentException("colour_layers: this generator records no colour layer (a generator trained with stylegan2-distill --colour-mixing does)");
+            request = request with { FirstLayer = colour, ColourLayers = false };
+        }
         if (request.FirstLayer >= Generator.NLatent)
             throw new ArgumentException($"first_layer: must lie in [0, {Generator.NLatent - 1}] for this generator's {Generator.NLatent} W+ layers, got {request.FirstLayer}");
+        return request;
     }
 
     /// <summary>

@@ -37,6 +37,9 @@ public sealed class ModelSet
     /// </summary>
     public const string ClipConfigMetadataKey = "clip_config";
 
+    /// <summary>Generator metadata: the first W+ layer of the layers that carry colour alone (<see cref="GeneratorColourLayer"/>).</summary>
+    public const string ColourLayerMetadataKey = "colour_layer";
+
     // full path → (length, last write, sha256) of a file already verified in this process
     private static readonly ConcurrentDictionary<string, (long Length, DateTime LastWriteUtc, string Sha256)> Verified = new(StringComparer.Ordinal);
 
@@ -137,6 +140,37 @@ public sealed class ModelSet
     public ClipTokenizer LoadTokenizer() => ClipTokenizer.FromOpenAiVocab(PathOf(VocabFile));
 
     /// <summary>The set's generator (<see cref="GeneratorFile"/>, rosinality names + latent_avg), verified.</summary>
+    /// <summary>
+    /// The generator's colour layer from its file's metadata: <c>colour_layer</c>, or, in a file
+    /// <c>stylegan2-distill</c> wrote before that key, its options' <c>ColourLayer</c> when <c>ColourMixing</c> &gt; 0.
+    /// Null for a file that records none (every released checkpoint).
+    /// </summary>
+    public int? GeneratorColourLayer()
+    {
+        string path = PathOf(GeneratorFile);
+        if (WeightFiles.Detect(path) != WeightFileFormat.SafeTensors)
+            return null;
+        var metadata = SafeTensorsHeader.Read(path).Metadata;
+        return ColourLayerOf(metadata, DisplayDirectory + "/" + GeneratorFile);
+    }
+
+    /// <summary>The colour layer a generator file's metadata records (<see cref="GeneratorColourLayer"/>), or null.</summary>
+    public static int? ColourLayerOf(IReadOnlyDictionary<string, string> metadata, string shown)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        if (metadata.TryGetValue(ColourLayerMetadataKey, out var text))
+            return int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int k)
+                ? k : throw new ModelSetException($"{shown}: {ColourLayerMetadataKey} '{text}' is not an integer");
+        if (metadata.TryGetValue("producer", out var producer) && producer == "SceneDistillationTrainer" && metadata.TryGetValue("options", out var options))
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(options);
+            var root = doc.RootElement;
+            if (root.TryGetProperty("ColourMixing", out var mixing) && mixing.GetDouble() > 0 && root.TryGetProperty("ColourLayer", out var layer))
+                return layer.GetInt32();
+        }
+        return null;
+    }
+
     public Generator LoadGenerator(Func<StyleGan2Config, StyleGan2Config>? configure = null) => Generator.FromFile(PathOf(GeneratorFile), configure);
 
     /// <summary>The set's clip2latent prior (<see cref="PriorFile"/>), verified.</summary>

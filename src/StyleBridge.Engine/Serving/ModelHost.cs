@@ -32,7 +32,7 @@ public sealed class ModelHost : IDisposable
         }
         var delta = set.Has(ModelSet.DeltaEditFile) ? Own(DeltaMapper.FromFile(set.PathOf(ModelSet.DeltaEditFile), generator.StyleSpace.TotalDimWithoutToRgb)) : null;
         TextToImage = new TextToImagePipeline(clip, tokenizer, generator, prior, csla);
-        Editing = new EditPipeline(clip, tokenizer, generator, csla, directions, delta);
+        Editing = new EditPipeline(clip, tokenizer, generator, csla, directions, delta) { ColourLayer = EditPipeline.ColourLayerOf(set, generator) };
         LoadSeconds = clock.Elapsed.TotalSeconds;
     }
 

@@ -256,21 +256,25 @@ public sealed class MappingGanTrainer : IGeneratorStageTrainer
     /// 4096 mapped z's, or <paramref name="keptAverage"/> when the mapping is the source's own): step "0", so
     /// <c>train stylegan2 --init</c> can start from it.
     /// </summary>
-    internal static void WriteMapped(Generator generator, ulong seed, int steps, string path, string producer, string options, Tensor? keptAverage = null)
+    internal static void WriteMapped(Generator generator, ulong seed, int steps, string path, string producer, string options, Tensor? keptAverage = null,
+        IReadOnlyDictionary<string, string>? extraMetadata = null)
     {
         using var scope = NewDisposeScope();
         using var rng = new RandomGenerator(StyleGan2Trainer.StepSeed(~(long)seed, steps));
         Tensor average;
         using (no_grad())
             average = keptAverage ?? generator.MeanLatent(4096, rng);
-        StyleGan2Trainer.WriteGenerator(generator, average, path, new Dictionary<string, string>
+        var metadata = new Dictionary<string, string>
         {
             ["format"] = "rosinality",
             ["producer"] = producer,
             ["step"] = "0",
             ["mapping_steps"] = steps.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["options"] = options,
-        });
+        };
+        foreach (var (key, value) in extraMetadata ?? new Dictionary<string, string>())
+            metadata[key] = value;
+        StyleGan2Trainer.WriteGenerator(generator, average, path, metadata);
     }
 
     public void Dispose()

@@ -410,10 +410,14 @@ public sealed class SceneDistillationTrainer : IGeneratorStageTrainer
     /// <summary>
     /// G in rosinality names, step 0, with a fresh <c>latent_avg</c>; a run that kept the latent spaces keeps the
     /// source generator's <c>latent_avg</c> (its mapping is unchanged, so a new estimate would only differ by sampling).
+    /// A colour-mixing run records its colour layer (<see cref="ModelSets.ModelSet.ColourLayerMetadataKey"/>).
     /// </summary>
     public void Export(string path) =>
         MappingGanTrainer.WriteMapped(G, Options.Seed, StepCount, path, nameof(SceneDistillationTrainer), System.Text.Json.JsonSerializer.Serialize(Options),
-            Options.KeepLatentSpaces ? G.LatentAvg : null);
+            Options.KeepLatentSpaces ? G.LatentAvg : null,
+            Options.ColourMixing > 0
+                ? new Dictionary<string, string> { [ModelSets.ModelSet.ColourLayerMetadataKey] = Options.ColourLayer.ToString(System.Globalization.CultureInfo.InvariantCulture) }
+                : null);
 
     public void Dispose()
     {

@@ -130,6 +130,28 @@ public sealed class EditPipelineTests : IDisposable
         Assert.Throws<ArgumentException>(() => (request with { FirstLayer = -1 }).Validate());
     }
 
+    [Fact]
+    public void Colour_layers_edit_from_the_colour_layer_the_generator_records_and_are_refused_where_it_records_none()
+    {
+        using var scope = NewDisposeScope();
+        using var source = pipeline.Invert(Images(2));
+        int colour = models.Generator.NLatent - 2;
+        using var coloured = new EditPipeline(models.Clip, TinyModels.Tokenizer.Value, models.Generator, models.Csla, directions, null) { ColourLayer = colour };
+        var request = new EditRequest { Source = "a red shape", Target = "a blue shape", Method = EditMethod.Csla, Strength = 3 };
+
+        using var byFlag = coloured.Edit(source.Code, request with { ColourLayers = true });
+        using var byLayer = coloured.Edit(source.Code, request with { FirstLayer = colour });
+        using var everywhere = coloured.Edit(source.Code, request);
+        Assert.True(byFlag.Images.eq(byLayer.Images).all().item<bool>(), "colour_layers is not first_layer = the colour layer");
+        Assert.False(byFlag.Images.eq(everywhere.Images).all().item<bool>());
+        Assert.Equal(colour, coloured.Resolved(request with { ColourLayers = true }).FirstLayer);
+
+        var none = Assert.Throws<ArgumentException>(() => pipeline.Edit(source.Code, request with { ColourLayers = true }));
+        Assert.Contains("records no colour layer", none.Message);
+        Assert.Throws<ArgumentException>(() => pipeline.CheckFirstLayer(request with { ColourLayers = true }));
+        Assert.Throws<ArgumentException>(() => (request with { ColourLayers = true, FirstLayer = 1 }).Validate());
+    }
+
     [Theory]
     [InlineData(CslaDirection.Residual)]
     [InlineData(CslaDirection.MappedDifference)]

@@ -161,5 +161,49 @@ public sealed class ModelSetTests
             Assert.Equal(32, g.Config.Size);
         var tokenizer = set.LoadTokenizer();
         Assert.Equal(ClipTokenizer.StartOfText, tokenizer.Tokenize("a red circle")[0]);
+        Assert.Null(set.GeneratorColourLayer()); // a released layout records none
+    }
+
+    [Theory]
+    [InlineData("3", 3)]
+    [InlineData("99", null)]
+    public void The_pipelines_take_the_colour_layer_the_generator_file_records(string recorded, int? expected)
+    {
+        using var dir = new ModelSetTestDirectory();
+        File.Copy(GoldenData.Path("clip", "tiny_state.safetensors"), dir.File(ModelSet.ClipFile));
+        File.Copy(GoldenData.Path("clip", ModelSet.VocabFile), dir.File(ModelSet.VocabFile));
+        using (var golden = SafeTensors.Load(GoldenData.Path("stylegan2", "rosinality", "tiny_state.safetensors")))
+            SafeTensors.Save(dir.File(ModelSet.GeneratorFile), golden.Select(e => new KeyValuePair<string, TorchSharp.torch.Tensor>(e.Key, e.Value)).ToList(),
+                new Dictionary<string, string> { [ModelSet.ColourLayerMetadataKey] = recorded });
+        foreach (string name in new[] { ModelSet.ClipFile, ModelSet.GeneratorFile, ModelSet.VocabFile })
+            ModelManifest.Upsert(dir.Root, name, "test", null, "test");
+        var set = ModelSet.Open(dir.Root);
+
+        if (expected is null)
+        {
+            var e = Assert.Throws<ModelSetException>(() => StyleBridge.Engine.Editing.EditPipeline.Open(set));
+            Assert.Contains("colour layer 99", e.Message);
+            return;
+        }
+        using (var pipeline = StyleBridge.Engine.Editing.EditPipeline.Open(set))
+            Assert.Equal(expected, pipeline.ColourLayer);
+        using var host = new StyleBridge.Engine.Serving.ModelHost(set);
+        Assert.Equal(expected, host.Editing.ColourLayer);
+    }
+
+    [Fact]
+    public void A_generator_colour_layer_comes_from_its_key_or_from_a_colour_mixing_runs_options()
+    {
+        Assert.Equal(6, ModelSet.ColourLayerOf(new Dictionary<string, string> { [ModelSet.ColourLayerMetadataKey] = "6" }, "g"));
+        Assert.Equal(5, ModelSet.ColourLayerOf(new Dictionary<string, string>
+        {
+            ["producer"] = "SceneDistillationTrainer", ["options"] = """{"ColourMixing":0.5,"ColourLayer":5}""",
+        }, "g"));
+        Assert.Null(ModelSet.ColourLayerOf(new Dictionary<string, string>
+        {
+            ["producer"] = "SceneDistillationTrainer", ["options"] = """{"ColourMixing":0,"ColourLayer":5}""",
+        }, "g"));
+        Assert.Null(ModelSet.ColourLayerOf(new Dictionary<string, string> { ["producer"] = "StyleGan2Trainer" }, "g"));
+        Assert.Throws<ModelSetException>(() => ModelSet.ColourLayerOf(new Dictionary<string, string> { [ModelSet.ColourLayerMetadataKey] = "five" }, "g"));
     }
 }

@@ -1,3 +1,4 @@
+using StyleBridge.Engine.ModelSets;
 using StyleBridge.Engine.Training;
 using StyleBridge.Engine.World;
 using StyleBridge.Models.StyleGan2;
@@ -337,5 +338,13 @@ public sealed class SceneMappingTests(ITestOutputHelper output) : IDisposable
         using var exported = StyleGan2Weights.Read(file);
         Assert.NotNull(exported.LatentAvg);
         Assert.True(exported.LatentAvg!.eq(average).all().item<bool>(), "the exported latent_avg is not the source's");
+        Assert.Null(ModelSet.ColourLayerOf(SafeTensorsHeader.Read(file).Metadata, file)); // no colour mixing, no colour layer
+
+        // a colour-mixing run records its colour layer with the weights
+        using var mixing = new SceneDistillationTrainer(options with { ColourMixing = 0.5, ColourLayer = 2 }, new Generator(Tiny.GeneratorConfig()));
+        string mixed = Path.Combine(directory, "mixed.safetensors");
+        mixing.Export(mixed);
+        Assert.Equal("2", SafeTensorsHeader.Read(mixed).Metadata[ModelSet.ColourLayerMetadataKey]);
+        Assert.Equal(2, ModelSet.ColourLayerOf(SafeTensorsHeader.Read(mixed).Metadata, mixed));
     }
 }
