@@ -317,6 +317,14 @@ internal static class EvalCommand
                         $"({30 * PerPair} edits per row). Success: the oracle reads c′. Preservation: shape, position and background as the oracle read them on the edit's input. " +
                         "Targets at the default strength: success ≥ 75 %, preservation ≥ 85 %. Latent optimisation: 40 steps, its strength scales StyleCLIP's lr 0.1.");
         page.AppendLine();
+        // a generator that records colour layers gets its colour edits confined to them (edit --colour-layers)
+        bool colourLayers = pipeline.ColourLayer is not null;
+        var colourEdit = new StyleBridge.Engine.Editing.EditRequest { Source = "x", Target = "y", ColourLayers = colourLayers };
+        if (pipeline.ColourLayer is { } colourLayer)
+        {
+            page.AppendLine($"This generator records its colour layers (W+ rows ≥ {colourLayer}, `stylegan2-distill --colour-mixing`): every colour edit below asks for them (`--colour-layers`).");
+            page.AppendLine();
+        }
         EditTable(page, "method", "strength");
         var series = new List<(string, IReadOnlyList<(double, double, double)>)>();
         using var encoded = ColourEditInputs.Invert(pipeline, oracle, PerPair, 0xC010_0001);
@@ -327,7 +335,7 @@ internal static class EvalCommand
             foreach (double m in method == StyleBridge.Engine.Editing.EditMethod.Optimize ? [0.5, 1, 2] : multipliers)
             {
                 double strength = pipeline.DefaultStrength(method) * m;
-                var r = EditEvaluation.Colour(pipeline, encoded, oracle, method, strength);
+                var r = EditEvaluation.Colour(pipeline, encoded, oracle, method, strength, colourEdit);
                 string bold = m == 1 ? "**" : "";
                 page.AppendLine($"| {method.ToString().ToLowerInvariant()} | {bold}{strength:0.##}{bold} | {bold}{Pct(r.Success)}{bold} | {bold}{Pct(r.Preservation)}{bold} | {PerAttribute(r)} |");
                 points.Add((m, r.Success, r.Preservation));
@@ -348,7 +356,7 @@ internal static class EvalCommand
         foreach (double m in multipliers)
         {
             var r = EditEvaluation.Colour(pipeline, encoded, oracle, StyleBridge.Engine.Editing.EditMethod.Csla, m,
-                new StyleBridge.Engine.Editing.EditRequest { Source = "x", Target = "y", CslaDirection = StyleBridge.Engine.Editing.CslaDirection.MappedDifference });
+                colourEdit with { CslaDirection = StyleBridge.Engine.Editing.CslaDirection.MappedDifference });
             string bold = m == 1 ? "**" : "";
             page.AppendLine($"| csla, mapped difference | {bold}{m:0.##}{bold} | {bold}{Pct(r.Success)}{bold} | {bold}{Pct(r.Preservation)}{bold} | {PerAttribute(r)} |");
             log.WriteLine($"edit Csla mapped difference α={m:0.##}: success {Pct(r.Success)}, preservation {Pct(r.Preservation)} ({Named(r)})");
@@ -365,7 +373,7 @@ internal static class EvalCommand
             foreach (double beta in new[] { 0.05, 0.1, 0.15, 0.2, 0.25, 0.3 })
             {
                 var r = EditEvaluation.Colour(pipeline, encoded, oracle, StyleBridge.Engine.Editing.EditMethod.Global, alpha,
-                    new StyleBridge.Engine.Editing.EditRequest { Source = "x", Target = "y", Disentanglement = beta });
+                    colourEdit with { Disentanglement = beta });
                 string bold = Math.Abs(beta - StyleBridge.Engine.Editing.EditRequest.DefaultDisentanglement) < 1e-9 ? "**" : "";
                 page.AppendLine($"| {bold}{beta:0.##}{bold} | {r.Channels:F0} | {bold}{Pct(r.Success)}{bold} | {bold}{Pct(r.Preservation)}{bold} | {PerAttribute(r)} |");
                 log.WriteLine($"edit Global α={alpha:0.##} β={beta:0.##}: {r.Channels:F0} channels, success {Pct(r.Success)}, preservation {Pct(r.Preservation)} ({Named(r)})");
@@ -390,7 +398,7 @@ internal static class EvalCommand
                     : [defaultStrength];
                 foreach (double strength in strengths)
                 {
-                    var r = EditEvaluation.Colour(pipeline, refinedInputs, oracle, method, strength);
+                    var r = EditEvaluation.Colour(pipeline, refinedInputs, oracle, method, strength, colourEdit);
                     string bold = strength == defaultStrength ? "**" : "";
                     page.AppendLine($"| {method.ToString().ToLowerInvariant()}, {SpaceName(space)} | {bold}{strength:0.##}{bold} | {Pct(r.Success)} | {Pct(r.Preservation)} | {PerAttribute(r)} |");
                     log.WriteLine($"edit {method} α={strength:0.##} from inversions refined in {SpaceName(space)}: success {Pct(r.Success)}, preservation {Pct(r.Preservation)} ({Named(r)})");
@@ -417,7 +425,7 @@ internal static class EvalCommand
                         [.. inverted.Code.Styles.Select(st => st[TensorIndex.Slice(i, i + 1)].clone())]);
                     using var edited = pipeline.Edit(code, new StyleBridge.Engine.Editing.EditRequest
                     {
-                        Source = CaptionGrammar.PromptFor(from), Target = CaptionGrammar.PromptFor(to), Method = method,
+                        Source = CaptionGrammar.PromptFor(from), Target = CaptionGrammar.PromptFor(to), Method = method, ColourLayers = colourLayers,
                     });
                     edits.Add(edited.Images.clone());
                 }
