@@ -139,7 +139,6 @@ public sealed class ModelSet
     /// <summary>The CLIP tokenizer of the set's vocabulary (<see cref="VocabFile"/>), verified.</summary>
     public ClipTokenizer LoadTokenizer() => ClipTokenizer.FromOpenAiVocab(PathOf(VocabFile));
 
-    /// <summary>The set's generator (<see cref="GeneratorFile"/>, rosinality names + latent_avg), verified.</summary>
     /// <summary>
     /// The generator's colour layer from its file's metadata: <c>colour_layer</c>, or, in a file
     /// <c>stylegan2-distill</c> wrote before that key, its options' <c>ColourLayer</c> when <c>ColourMixing</c> &gt; 0.
@@ -161,16 +160,24 @@ public sealed class ModelSet
         if (metadata.TryGetValue(ColourLayerMetadataKey, out var text))
             return int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int k)
                 ? k : throw new ModelSetException($"{shown}: {ColourLayerMetadataKey} '{text}' is not an integer");
-        if (metadata.TryGetValue("producer", out var producer) && producer == "SceneDistillationTrainer" && metadata.TryGetValue("options", out var options))
+        if (metadata.TryGetValue("producer", out var producer) && producer == nameof(Training.SceneDistillationTrainer) && metadata.TryGetValue("options", out var options))
         {
-            using var doc = System.Text.Json.JsonDocument.Parse(options);
-            var root = doc.RootElement;
-            if (root.TryGetProperty("ColourMixing", out var mixing) && mixing.GetDouble() > 0 && root.TryGetProperty("ColourLayer", out var layer))
-                return layer.GetInt32();
+            try
+            {
+                using var doc = System.Text.Json.JsonDocument.Parse(options);
+                var root = doc.RootElement;
+                if (root.TryGetProperty("ColourMixing", out var mixing) && mixing.GetDouble() > 0 && root.TryGetProperty("ColourLayer", out var layer))
+                    return layer.GetInt32();
+            }
+            catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException)
+            {
+                throw new ModelSetException($"{shown}: its options metadata is not the JSON stylegan2-distill writes ({e.Message})");
+            }
         }
         return null;
     }
 
+    /// <summary>The set's generator (<see cref="GeneratorFile"/>, rosinality names + latent_avg), verified.</summary>
     public Generator LoadGenerator(Func<StyleGan2Config, StyleGan2Config>? configure = null) => Generator.FromFile(PathOf(GeneratorFile), configure);
 
     /// <summary>The set's clip2latent prior (<see cref="PriorFile"/>), verified.</summary>

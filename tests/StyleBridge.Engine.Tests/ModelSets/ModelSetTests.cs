@@ -205,5 +205,9 @@ public sealed class ModelSetTests
         }, "g"));
         Assert.Null(ModelSet.ColourLayerOf(new Dictionary<string, string> { ["producer"] = "StyleGan2Trainer" }, "g"));
         Assert.Throws<ModelSetException>(() => ModelSet.ColourLayerOf(new Dictionary<string, string> { [ModelSet.ColourLayerMetadataKey] = "five" }, "g"));
+        Assert.Throws<ModelSetException>(() => ModelSet.ColourLayerOf(new Dictionary<string, string>
+        {
+            ["producer"] = "SceneDistillationTrainer", ["options"] = """{"ColourMixing":"half","ColourLayer":5}""",
+        }, "g"));
     }
 }
