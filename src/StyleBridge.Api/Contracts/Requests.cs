@@ -92,7 +92,7 @@ public sealed record EditBody
     [Description("The first W+ layer the edit may move (0: all); earlier layers keep the source's. On a generator trained with colour mixing, its colour layer keeps a colour edit off the shape.")]
     public int FirstLayer { get; init; }
 
-    [Description("Confine the edit to the generator's colour layers (the first layer its file records, as first_layer; 400 where it records none). For colour edits.")]
+    [Description("Confine the edit to the generator's colour layers (the first layer its file records, as first_layer; 422 where it records none). For colour edits.")]
     public bool ColourLayers { get; init; }
 
     [Description("Image input: optimisation steps after the encoder, 0–500 (0: encoder only), as /invert.")]

@@ -164,12 +164,11 @@ public sealed class ModelSet
         {
             try
             {
-                using var doc = System.Text.Json.JsonDocument.Parse(options);
-                var root = doc.RootElement;
-                if (root.TryGetProperty("ColourMixing", out var mixing) && mixing.GetDouble() > 0 && root.TryGetProperty("ColourLayer", out var layer))
-                    return layer.GetInt32();
+                // the options as stylegan2-distill serialised them
+                if (System.Text.Json.JsonSerializer.Deserialize<Training.SceneDistillationOptions>(options) is { ColourMixing: > 0 } run)
+                    return run.ColourLayer;
             }
-            catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException)
+            catch (System.Text.Json.JsonException e)
             {
                 throw new ModelSetException($"{shown}: its options metadata is not the JSON stylegan2-distill writes ({e.Message})");
             }

@@ -349,7 +349,7 @@ public sealed class SceneDistillationTrainer : IGeneratorStageTrainer
         using var scope = NewDisposeScope();
         var wplus = ws.ndim == 2 ? generator.Broadcast(ws) : ws;
         var spread = wplus.select(1, 0).detach().std(0L).view(1, 1, -1);
-        var rows = arange(generator.NLatent).ge(colourLayer).to(wplus.dtype).view(1, -1, 1);
+        var rows = arange(generator.NLatent, device: wplus.device).ge(colourLayer).to(wplus.dtype).view(1, -1, 1);
         var offsets = randn(wplus.shape[0], 1, wplus.shape[2], generator: rng).mul(spread).mul(noise);
         var perturbed = generator.Synthesize(wplus.add(offsets.mul(rows)), new SynthesisOptions(NoiseMode.Random, rng));
         var background = ObjectWeights(renders.detach(), 2).eq(1).to(renders.dtype); // 1 away from the object's ring
